@@ -1,0 +1,88 @@
+package dev.braid.testkit;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+/**
+ * Fails a test that leaves a platform thread running.
+ *
+ * <p>Registered for every test through {@code META-INF/services} and JUnit's extension
+ * auto-detection (enabled by the build). Before each test it records the live threads;
+ * after it, every thread that is new and still alive is given up to five seconds to end (a
+ * thread that has been told to stop may still be unwinding), then reported with its stack.
+ *
+ * <p>JDK-owned threads that appear lazily are not the test's: the common ForkJoinPool, the
+ * carrier threads of the virtual-thread scheduler and its helpers, the I/O pollers.
+ * Virtual threads are not listed by {@link Thread#getAllStackTraces()}; tests of code that
+ * runs on virtual threads check their own accounting (every task ended) instead.
+ */
+public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallback {
+
+    private static final ExtensionContext.Namespace NAMESPACE =
+            ExtensionContext.Namespace.create(NoThreadLeaks.class);
+    private static final long GRACE_MILLIS = 5_000;
+
+    @Override
+    public void beforeEach(ExtensionContext context) {
+        context.getStore(NAMESPACE).put("threads", new HashSet<>(Thread.getAllStackTraces().keySet()));
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws InterruptedException {
+        @SuppressWarnings("unchecked")
+        Set<Thread> before = (Set<Thread>) context.getStore(NAMESPACE).remove("threads");
+        if (before == null) {
+            return;
+        }
+        List<Thread> suspects = new ArrayList<>();
+        for (Thread thread : Thread.getAllStackTraces().keySet()) {
+            if (!before.contains(thread) && thread.isAlive() && !isJdkOwned(thread)) {
+                suspects.add(thread);
+            }
+        }
+        long deadline = System.nanoTime() + GRACE_MILLIS * 1_000_000L;
+        List<Thread> leaked = new ArrayList<>();
+        for (Thread thread : suspects) {
+            long leftMillis = Math.max(1, (deadline - System.nanoTime()) / 1_000_000L);
+            thread.join(leftMillis);
+            if (thread.isAlive()) {
+                leaked.add(thread);
+            }
+        }
+        if (!leaked.isEmpty()) {
+            StringBuilder message = new StringBuilder()
+                    .append(context.getDisplayName()).append(" left ").append(leaked.size())
+                    .append(" thread(s) running:");
+            for (Thread thread : leaked) {
+                message.append("\n  \"").append(thread.getName()).append("\" ").append(thread.getState());
+                for (StackTraceElement frame : thread.getStackTrace()) {
+                    message.append("\n      at ").append(frame);
+                }
+            }
+            throw new AssertionError(message.toString());
+        }
+    }
+
+    private static boolean isJdkOwned(Thread thread) {
+        String type = thread.getClass().getName();
+        if (type.startsWith("jdk.internal.") || type.startsWith("java.util.concurrent.ForkJoinWorkerThread")
+                && thread.getName().startsWith("ForkJoinPool.commonPool-")) {
+            return true;
+        }
+        String name = thread.getName();
+        return name.startsWith("ForkJoinPool.commonPool-")
+                || name.equals("VirtualThread-unparker")
+                || name.equals("Read-Poller")
+                || name.equals("Write-Poller")
+                || name.equals("Common-Cleaner")
+                || name.equals("process reaper")
+                || name.equals("Attach Listener")
+                || name.equals("Signal Dispatcher")
+                || name.startsWith("surefire-forkedjvm-");
+    }
+}

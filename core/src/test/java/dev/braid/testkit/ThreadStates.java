@@ -1,0 +1,47 @@
+package dev.braid.testkit;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Waits for a thread to reach a state (Stormpot's UnitKit idiom): the way a test knows
+ * another thread is parked in a blocking call, without sleeping.
+ */
+public final class ThreadStates {
+
+    private ThreadStates() {
+    }
+
+    /**
+     * Spins (with {@link Thread#onSpinWait()} and yields) until {@code thread} is in one of the
+     * given states, failing after {@code limit}.
+     *
+     * @param thread the thread to watch
+     * @param limit the longest the test is willing to wait: a failure, not a synchronisation
+     * @param states the states to wait for
+     */
+    public static void awaitState(Thread thread, Duration limit, Thread.State... states) {
+        Set<Thread.State> wanted = EnumSet.noneOf(Thread.State.class);
+        wanted.addAll(java.util.Arrays.asList(states));
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (!wanted.contains(thread.getState())) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("thread " + thread.getName() + " is " + thread.getState()
+                        + " after " + limit + ", expected one of " + wanted);
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    /**
+     * Waits up to 10 seconds for {@code thread} to be WAITING or TIMED_WAITING, that is,
+     * parked in a blocking call.
+     *
+     * @param thread the thread to watch
+     */
+    public static void awaitParked(Thread thread) {
+        awaitState(thread, Duration.ofSeconds(10), Thread.State.WAITING, Thread.State.TIMED_WAITING);
+    }
+}
