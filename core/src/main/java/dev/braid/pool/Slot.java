@@ -57,6 +57,18 @@ final class Slot<T> {
         return STATE.compareAndSet(this, seen, ((seen + GENERATION_STEP) & ~STATUS) | OWNED);
     }
 
+    /**
+     * Publishes a leased slot as FREE at the next generation in one CAS.
+     *
+     * @return the new state, or 0 if the slot was not in state {@code leased}
+     */
+    long releaseToFree(long leased) {
+        long free = ((leased + GENERATION_STEP) & ~STATUS) | FREE;
+        // Volatile CAS: releases the holder's writes to the next owner, and its full fence
+        // orders it before the releaser's reads of closed and of the waiter queue.
+        return STATE.compareAndSet(this, leased, free) ? free : 0L;
+    }
+
     /** Generation of an owned slot; only its owner may call this. */
     long generation() {
         return state >>> 2;
