@@ -402,7 +402,7 @@ public final class RateLimiter {
         } finally {
             queueLock.unlock();
         }
-        wake(wake, null);
+        wake(wake, Thread.currentThread()); // no stray unpark of ourselves if granted at once
         return waiter;
     }
 
