@@ -10,6 +10,7 @@ module dev.braid.core {
 
     exports dev.braid.pool;
     exports dev.braid.time;
+    exports dev.braid.ratelimit;
     // Each pattern package is exported here as it lands:
     // dev.braid.scope, dev.braid.ratelimit, dev.braid.pipeline, dev.braid.pool.
 }
