@@ -17,7 +17,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * thread that has been told to stop may still be unwinding), then reported with its stack.
  *
  * <p>JDK-owned threads that appear lazily are not the test's: the common ForkJoinPool, the
- * carrier threads of the virtual-thread scheduler and its helpers, the I/O pollers.
+ * carrier threads of the virtual-thread scheduler and its helpers (JDK 25's
+ * {@code ForkJoinPool-N-delayScheduler} among them), the I/O pollers.
  * Virtual threads are not listed by {@link Thread#getAllStackTraces()}; tests of code that
  * runs on virtual threads check their own accounting (every task ended) instead.
  */
@@ -75,6 +76,11 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
             return true;
         }
         String name = thread.getName();
+        if (type.startsWith("java.util.concurrent.ForkJoinPool") && name.endsWith("-delayScheduler")) {
+            // JDK 25: the virtual-thread scheduler's timer, started by the first timed park and
+            // alive for the rest of the JVM's life.
+            return true;
+        }
         return name.startsWith("ForkJoinPool.commonPool-")
                 || name.equals("VirtualThread-unparker")
                 || name.equals("Read-Poller")
