@@ -76,7 +76,7 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
             return true;
         }
         String name = thread.getName();
-        if (type.startsWith("java.util.concurrent.ForkJoinPool") && name.endsWith("-delayScheduler")) {
+        if (type.equals("java.util.concurrent.DelayScheduler") && name.endsWith("-delayScheduler")) {
             // JDK 25: the virtual-thread scheduler's timer, started by the first timed park and
             // alive for the rest of the JVM's life.
             return true;
