@@ -139,7 +139,19 @@ public final class TaskScope implements AutoCloseable {
      * unparks it. A permit given before the park is not lost. Deadlines use parkNanos on the
      * system ticker; no timer thread exists.
      *
-     * Owner-only fields ('closed', 'reported', 'interruptedInClose') are plain: only the owner
+     * Orderings. Every VarHandle access here uses the default (volatile) mode: getAndAdd on
+     * 'live', compareAndSet on 'head', 'cancelReason', 'firstOutcome' and 'timedOut'. Weaker
+     * modes would not do: the two hand-offs above are Dekker-style (each side writes one
+     * variable and reads the other) and need sequential consistency; the decrement of 'live'
+     * must also release the child's writes to the owner that reads zero (the happens-before
+     * edge behind "actions in a child happen-before join returns"). 'laterFailures' is a
+     * ConcurrentLinkedQueue filled before the failing child's decrement, so join sees it whole.
+     *
+     * Benign races: 'closedFlag' is read by children that fork, but close() cannot finish while
+     * a child runs, so a child never sees it set (the check guards only misuse). 'timedOut' and
+     * 'cancelReason' are read without the CAS as a fast path; the CAS decides.
+     *
+     * Owner-only fields ('closed', 'reported', 'cancelledByOwner') are plain: only the owner
      * thread reads or writes them. 'closedFlag' is the volatile copy fork reads from children.
      */
 
@@ -190,13 +202,13 @@ public final class TaskScope implements AutoCloseable {
     private volatile int live;
     private volatile ScopedTask<?> head;
     private volatile int cancelReason;
-    private volatile boolean cancelledByCall;
     private volatile Object firstOutcome;
     private volatile boolean timedOut;
     private final Queue<Throwable> laterFailures = new ConcurrentLinkedQueue<>();
     private volatile Thread joinWaiter;
     private volatile boolean closedFlag;
     private boolean closed;
+    private boolean cancelledByOwner;
     private boolean reported;
 
     private TaskScope(Builder b) {
@@ -337,7 +349,7 @@ public final class TaskScope implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("fork on scope '" + name + "' after close()");
             }
-            if (cancelledByCall) {
+            if (cancelledByOwner) {
                 throw new IllegalStateException("fork on scope '" + name + "' after its owner called cancel()");
             }
             reported = false;
@@ -437,13 +449,17 @@ public final class TaskScope implements AutoCloseable {
 
     /**
      * Cancels every non-shielded child: a child not yet started never runs, a running one is
-     * interrupted (and so are the children of scopes it opened). Later forks by the owner throw
-     * {@link IllegalStateException}; later forks by children return cancelled tasks. Does not
+     * interrupted (and so are the children of scopes it opened). Later forks return tasks that
+     * are already cancelled, except that after its own {@code cancel()} the owner's forks throw
+     * {@link IllegalStateException} (forking after cancelling is a programming error; a child's
+     * {@code cancel()} is a race the owner cannot see coming). Does not
      * wait: {@link #join()} or {@link #close()} does. Cancelling is not a failure: {@code join}
      * does not throw because of it. Idempotent; callable from any thread.
      */
     public void cancel() {
-        cancelledByCall = true;
+        if (Thread.currentThread() == owner) {
+            cancelledByOwner = true; // owner-only field: a child's cancel() makes later forks cancelled, not errors
+        }
         cancelAll(BY_CANCEL);
     }
 
