@@ -121,7 +121,8 @@ final class ScopedTask<T> implements Task<T>, Runnable {
         }
         Callable<? extends T> work = callable;
         Map<String, String> context = mdc;
-        ScopedTask<?> outer = CURRENT.get();
+        boolean ownThread = scope.threadPerTask;
+        ScopedTask<?> outer = ownThread ? null : CURRENT.get(); // a new thread runs no outer task
         CURRENT.set(this);
         Map<String, String> previousContext = null;
         MDCAdapter adapter = scope.mdc;
@@ -145,11 +146,11 @@ final class ScopedTask<T> implements Task<T>, Runnable {
                     adapter.setContextMap(previousContext);
                 }
             }
-            if (outer == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(outer);
-            }
+            if (outer != null) {
+                CURRENT.set(outer); // an executor that runs tasks inline, inside another task
+            } else if (!ownThread) {
+                CURRENT.remove(); // a pooled thread: leave nothing behind
+            } // a thread of its own ends with the task: its thread locals go with it
         }
         finish(outcome, value);
     }

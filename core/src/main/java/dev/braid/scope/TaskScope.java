@@ -192,6 +192,7 @@ public final class TaskScope implements AutoCloseable {
     private final Thread owner;
     private final ScopedTask<?> parentTask;
     private final ThreadFactory threadFactory;   // thread-per-task mode, or null
+    final boolean threadPerTask;                 // threadFactory != null
     private final Executor executor;             // executor mode, or null
     private final OwnPool pool;                  // the per-scope pool (JDK 17 default), or null
     private final Ticker ticker;
@@ -251,6 +252,7 @@ public final class TaskScope implements AutoCloseable {
             this.executor = pool.executor;
             this.threadFactory = null;
         }
+        this.threadPerTask = threadFactory != null;
         ScopedTask<?> enclosing = ScopedTask.CURRENT.get();
         this.parentTask = enclosing;
         if (enclosing != null) {
