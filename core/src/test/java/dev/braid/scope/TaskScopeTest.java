@@ -927,7 +927,16 @@ class TaskScopeTest {
             // the pool thread's own context is back, without the child's
             assertThat(pool.submit(() -> mdc.get("request") + "/" + mdc.get("stale")).get())
                     .isEqualTo("null/left by an earlier job");
+            // a forker without context: the child sees none, not the pool thread's stale one
+            mdc.clear();
+            try (TaskScope scope = builder.open()) {
+                Task<String> seen = scope.fork(() -> mdc.get("stale"));
+                scope.join();
+                assertThat(seen.resultNow()).isNull();
+            }
+            assertThat(pool.submit(() -> mdc.get("stale")).get()).isEqualTo("left by an earlier job");
             pool.submit(mdc::clear).get();
+            mdc.put("request", "r-42");
             builder.propagateMdc(false);
             try (TaskScope scope = builder.open()) {
                 Task<String> seen = scope.fork(() -> mdc.get("request"));
