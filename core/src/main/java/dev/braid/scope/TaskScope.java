@@ -486,7 +486,7 @@ public final class TaskScope implements AutoCloseable {
         }
         if (live != 0) {
             if (hasDeadline && ticker.read() - deadline >= 0) {
-                timeOut();
+                timeOutIfPending();
             }
             cancelAll(BY_CLOSE);
         }
@@ -530,13 +530,15 @@ public final class TaskScope implements AutoCloseable {
             return false;
         }
         boolean interrupted = false;
+        boolean watchDeadline = hasDeadline;
         joinWaiter = Thread.currentThread();
         try {
             while (live != 0) {
-                if (hasDeadline && !timedOut) {
+                if (watchDeadline && !timedOut) {
                     long left = deadline - ticker.read();
                     if (left <= 0) {
-                        timeOut();
+                        timeOutIfPending();
+                        watchDeadline = false; // timed out, or every outcome was already decided
                         continue;
                     }
                     LockSupport.parkNanos(this, left);
@@ -627,20 +629,42 @@ public final class TaskScope implements AutoCloseable {
     }
 
     /**
-     * Parks the calling thread until unparked or until the deadline; at the deadline the scope
-     * times out and this throws.
+     * Times the scope out if a task's outcome is still undecided: a deadline that passes after
+     * every child already finished is not a timeout, even if a finished child's thread is still
+     * returning (its outcome is decided before it leaves the live count). Called by waiters
+     * past the deadline; walks the tasks once.
+     *
+     * @return whether the scope has timed out
+     */
+    private boolean timeOutIfPending() {
+        if (!timedOut) {
+            for (ScopedTask<?> t = head; t != null; t = t.next) {
+                if (!t.isDone()) {
+                    timeOut();
+                    break;
+                }
+            }
+        }
+        return timedOut;
+    }
+
+    /**
+     * Parks the calling thread until unparked or until the deadline; past the deadline, with a
+     * task still undecided, the scope times out and this throws.
      */
     void parkUntilDeadline(Object blocker) {
         if (hasDeadline) {
             long left = deadline - ticker.read();
-            if (left <= 0) {
-                timeOut();
+            if (left > 0) {
+                LockSupport.parkNanos(blocker, left);
+                return;
+            }
+            if (timeOutIfPending()) {
                 throw timeoutException();
             }
-            LockSupport.parkNanos(blocker, left);
-        } else {
-            LockSupport.park(blocker);
+            // every outcome is decided: the awaited completion is on its way to the queue
         }
+        LockSupport.park(blocker);
     }
 
     private ScopeTimeoutException timeoutException() {
