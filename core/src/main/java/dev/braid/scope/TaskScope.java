@@ -49,7 +49,8 @@ import org.slf4j.spi.MDCAdapter;
  * ignores interrupts delays {@code join} and {@code close} until it ends (the JDK's rule too).
  *
  * <h2>Threads</h2>
- * Each child runs on its own virtual thread on JDK 21+. On JDK 17 (or with
+ * Each child runs on its own (unnamed, like the JDK's {@code StructuredTaskScope} children)
+ * virtual thread on JDK 21+. On JDK 17 (or with
  * {@code -Dbraid.virtualThreads.disabled=true}) each scope runs its children on a pool of
  * its own: a cached pool of daemon platform threads, reused within the scope, that
  * {@code close()} shuts down and whose threads it waits for. To share warm threads between
@@ -183,7 +184,7 @@ public final class TaskScope implements AutoCloseable {
 
     private static final Object TIMEOUT = new Object();
     private static final ThreadFactory VIRTUAL =
-            VirtualThreads.available() ? VirtualThreads.virtualThreadFactory("braid-scope-") : null;
+            VirtualThreads.available() ? VirtualThreads.unnamedVirtualThreadFactory() : null; // unnamed: cheaper
     private static final AtomicLong POOL_IDS = new AtomicLong();
 
     private final String name;

@@ -714,6 +714,21 @@ class TaskScopeTest {
     }
 
     @Test
+    void childrenRunOnUnnamedVirtualThreadsOrOnTheScopesOwnPool() throws Exception {
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> name = scope.fork(() -> Thread.currentThread().getName());
+            Task<Boolean> daemon = scope.fork(() -> Thread.currentThread().isDaemon());
+            scope.join();
+            if (VirtualThreads.available()) {
+                assertThat(name.resultNow()).isEmpty(); // like the JDK's StructuredTaskScope children
+            } else {
+                assertThat(name.resultNow()).startsWith("braid-scope-");
+            }
+            assertThat(daemon.resultNow()).isTrue();
+        }
+    }
+
+    @Test
     void manyForkedTasksInOneScope() throws Exception {
         // 100,000 on virtual threads; the JDK 17 default (platform threads) runs fewer.
         int count = VirtualThreads.available() ? 100_000 : 10_000;
