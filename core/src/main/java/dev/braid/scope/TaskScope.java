@@ -567,12 +567,28 @@ public final class TaskScope implements AutoCloseable {
         } else if (threadFactory != null) {
             for (ScopedTask<?> t = head; t != null; t = t.next) {
                 Thread thread = t.thread;
-                if (thread != null) {
-                    interrupted |= joinUninterruptibly(thread);
+                if (thread != null && thread.isAlive()) {
+                    interrupted |= awaitExit(thread);
                 }
             }
         }
         return interrupted;
+    }
+
+    /**
+     * Waits for the thread of a child whose callable has ended (it left the live count) to
+     * terminate. It is a few instructions from its end, so spin and yield a little before
+     * parking: a park here would cost the owner a second context switch per scope.
+     */
+    private static boolean awaitExit(Thread thread) {
+        for (int spins = 0; spins < 128 && thread.isAlive(); spins++) {
+            if (spins < 64) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
+            }
+        }
+        return thread.isAlive() && joinUninterruptibly(thread);
     }
 
     static boolean joinUninterruptibly(Thread thread) {
