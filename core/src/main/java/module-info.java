@@ -8,9 +8,9 @@
 module dev.braid.core {
     requires org.slf4j;
 
-    exports dev.braid.pool;
     exports dev.braid.time;
+    exports dev.braid.scope;
     exports dev.braid.ratelimit;
-    // Each pattern package is exported here as it lands:
-    // dev.braid.scope, dev.braid.ratelimit, dev.braid.pipeline, dev.braid.pool.
+    exports dev.braid.pool;
+    // dev.braid.pipeline is exported here when it lands.
 }
