@@ -31,7 +31,10 @@ import java.util.concurrent.RejectedExecutionException;
  * <p><b>Cancellation.</b> {@link #fork}: cancelling the task (by {@link Task#cancel(boolean)},
  * a sibling's failure, the deadline, or {@link TaskScope#cancel()}) cancels the
  * {@code ListenableFuture} with interruption; a {@code ListenableFuture} cancelled by someone
- * else makes the task cancelled. {@link #toListenableFuture}: cancelling the returned future
+ * else makes the task cancelled. One gap remains: a task cancelled after {@code fork} returned
+ * but before its child thread started never runs, and its future is then left alone (braid's
+ * {@code Task} has no completion callback to hook); the task itself reports cancelled.
+ * {@link #toListenableFuture}: cancelling the returned future
  * cancels the task (with interruption when asked to); a task that is cancelled makes the
  * returned future cancelled.
  *
@@ -104,6 +107,9 @@ public final class GuavaInterop {
             }
         });
         self.complete(task);
+        if (task.isCancelled()) {
+            future.cancel(true); // forked into a scope that was already cancelling: never runs
+        }
         return task;
     }
 
