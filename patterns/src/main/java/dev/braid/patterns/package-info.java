@@ -12,7 +12,18 @@
  *       batches to a consumer on its own worker thread, with backpressure;</li>
  *   <li>{@link dev.braid.patterns.PriorityTaskExecutor}: a bounded pool of workers that runs
  *       queued tasks by priority, with cancellation of queued tasks and both graceful and
- *       immediate shutdown.</li>
+ *       immediate shutdown;</li>
+ *   <li>{@link dev.braid.patterns.Parallel}: bounded fan-out on a
+ *       {@link dev.braid.scope.TaskScope}, results in input order, fail-fast or collect-all,
+ *       with progress and an optional {@link dev.braid.ratelimit.RateLimiter};</li>
+ *   <li>{@link dev.braid.patterns.Hedge}: hedged requests built on
+ *       {@link dev.braid.scope.TaskScope#race(java.util.List) race};</li>
+ *   <li>{@link dev.braid.patterns.KeyedRateLimiter}: an exact sliding-window limiter per key
+ *       whose memory stays bounded under a key-spraying client;</li>
+ *   <li>{@link dev.braid.patterns.RateLimitedExecutor}: an executor whose tasks each take a
+ *       permit first;</li>
+ *   <li>{@link dev.braid.patterns.GuavaInterop}: {@code Task} to {@code ListenableFuture} and
+ *       back, cancellation included.</li>
  * </ul>
  *
  * <p>Functional arguments are the {@code Throwing*} interfaces of this package, so that code
