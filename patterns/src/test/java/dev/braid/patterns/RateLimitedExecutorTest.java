@@ -26,6 +26,7 @@ class RateLimitedExecutorTest {
         CountDownLatch threeRan = new CountDownLatch(3);
         List<Thread> threads = new CopyOnWriteArrayList<>();
         List<Boolean> flagAfter = new CopyOnWriteArrayList<>();
+        List<Thread> ranOn = new CopyOnWriteArrayList<>();
         // A delegate whose threads the test can watch.
         RateLimitedExecutor executor = RateLimitedExecutor.wrap(task -> {
             Thread t = new Thread(() -> {
@@ -39,18 +40,14 @@ class RateLimitedExecutorTest {
             int id = i;
             executor.execute(() -> {
                 ran.add(id);
+                ranOn.add(Thread.currentThread());
                 threeRan.countDown();
             });
         }
         assertThat(threeRan.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(limiter.availablePermits()).isZero();
-        List<Thread> waiting = new ArrayList<>();
-        for (Thread t : threads) {
-            t.join(50);
-            if (t.isAlive()) {
-                waiting.add(t);
-            }
-        }
+        List<Thread> waiting = new ArrayList<>(threads);
+        waiting.removeAll(ranOn);
         assertThat(waiting).hasSize(2);
         for (Thread t : waiting) {
             ThreadStates.awaitParked(t);                 // parked in limiter.acquire()
@@ -67,7 +64,12 @@ class RateLimitedExecutorTest {
     @Test
     void withAPoolTasksRunInPermitOrderAndShutdownNowReleasesWaiters() throws Exception {
         RateLimiter limiter = RateLimiter.slidingWindow(2, Duration.ofHours(1));
-        ExecutorService pool = Executors.newSingleThreadExecutor();
+        List<Thread> worker = new CopyOnWriteArrayList<>();
+        ExecutorService pool = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r);
+            worker.add(t);
+            return t;
+        });
         List<Integer> ran = new CopyOnWriteArrayList<>();
         CountDownLatch twoRan = new CountDownLatch(2);
         try {
@@ -80,6 +82,7 @@ class RateLimitedExecutorTest {
                 });
             }
             assertThat(twoRan.await(10, TimeUnit.SECONDS)).isTrue();
+            ThreadStates.awaitParked(worker.get(0));      // the 3rd task waits for a permit
         } finally {
             List<Runnable> never = pool.shutdownNow();
             assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
