@@ -65,6 +65,14 @@ public final class KeyedRateLimiter<K> {
      * limiters' own Ticker as its ticker (so the cache and the limiters agree on time) and
      * Runnable::run as its executor (maintenance runs on the calling threads, no pool).
      *
+     * Denials first: getIfPresent (a lock-free read that records an access) and the limiter's
+     * availablePermits() (a consistent read of its ring, a binary search, no CAS, no lock).
+     * If the known limiter has too few permits, the answer is no, and that is safe even if
+     * the limiter was dropped a moment ago: a denial grants nothing. A dropped limiter was
+     * idle for a window, so it shows all its permits free and takes the grant path below.
+     * Under a flood of over-limit requests (the case a keyed limiter exists for) almost every
+     * call ends here.
+     *
      * Why the grant runs inside asMap().compute: the idle rule is sound only if no grant is
      * made on a limiter after the cache has dropped it. If a caller read the limiter with
      * getIfPresent and then stalled (descheduled, a GC pause) for a whole window before
@@ -74,8 +82,8 @@ public final class KeyedRateLimiter<K> {
      * re-checks the access time under it), and compute records an access at the time of the
      * grant. So every grant of a limiter happens at or before its last access, the entry is
      * removed at least a window after that, and a new limiter for the key only ever sees a
-     * window free of the old one's grants. The cost is the bin lock per call (a synchronized
-     * block on one hash bin, held for the O(1) tryAcquire, which never blocks). An expired
+     * window free of the old one's grants. The cost is the bin lock per granting call (a
+     * synchronized block on one hash bin, held for tryAcquire, which never blocks). An expired
      * entry that compute meets is treated by Caffeine as absent: compute then creates the
      * fresh limiter.
      *
@@ -177,6 +185,10 @@ public final class KeyedRateLimiter<K> {
         Objects.requireNonNull(key, "key");
         if (permits < 1 || permits > this.permits) {
             throw new IllegalArgumentException("permits must be between 1 and " + this.permits + ": " + permits);
+        }
+        RateLimiter known = limiters.getIfPresent(key); // lock-free read; records an access
+        if (known != null && known.availablePermits() < permits) {
+            return false; // the denial path: reads only (a denial cannot break the guarantee)
         }
         Attempt attempt = new Attempt(permits);
         if (limiters.asMap().compute(key, attempt) != null) {
