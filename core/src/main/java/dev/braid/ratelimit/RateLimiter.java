@@ -49,15 +49,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@code tryAcquire} returning false) only reads shared memory: no compare-and-set, no
  * write, no allocation. A grant is one compare-and-set plus writes of the grant times.
  *
- * <p><b>Memory consistency effects:</b> actions in a thread before a successful acquire
- * (or before the completion of an {@link #acquireAsync()} future is observed) are not ordered
- * with actions of other threads' grants: a rate limiter meters calls, it does not guard data.
- * (Grants themselves are totally ordered, and each grant's time is not earlier than that of
- * every grant recorded before it.)
+ * <p><b>Memory consistency effects:</b> grants are totally ordered: actions in a thread
+ * prior to a successful acquire or tryAcquire happen-before actions following every later
+ * successful acquire or tryAcquire in another thread, and a grant's recorded time is not
+ * earlier than that of any grant before it. A denial orders nothing. This ordering is a
+ * by-product of exact metering; a rate limiter is not a lock, do not use it to guard data.
  *
  * <p><b>Memory.</b> The exact mode keeps the last {@code permits} grant times: 8 bytes per
- * permit plus a constant of under 512 bytes (measured in a test). For limits in the millions use the approximate
- * mode, whose footprint does not depend on the limit.
+ * permit plus a constant of under 512 bytes (measured in a test). For limits in the millions
+ * use the approximate mode, whose footprint does not depend on the limit.
  */
 public final class RateLimiter {
 
@@ -402,7 +402,7 @@ public final class RateLimiter {
         } finally {
             queueLock.unlock();
         }
-        wake(wake, null);
+        wake(wake, Thread.currentThread()); // no stray unpark of ourselves if granted at once
         return waiter;
     }
 

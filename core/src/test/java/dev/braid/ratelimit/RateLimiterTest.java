@@ -175,6 +175,22 @@ class RateLimiterTest {
         head.join();
     }
 
+    @Test
+    void theApproximateModeWaitsAtMostOneBucketLongerThanTheExactOne() throws InterruptedException {
+        TickingParker parker = new TickingParker(ticker);
+        RateLimiter limiter = RateLimiter.builder().permits(2).window(Duration.ofMillis(1_600))
+                .ticker(ticker).parker(parker).approximate().build(); // buckets of 100 ms
+        assertThat(limiter.isApproximate()).isTrue();
+        limiter.acquire(2);
+        assertThat(limiter.tryAcquire()).isFalse();
+        assertThat(limiter.availablePermits()).isZero();
+        limiter.acquire();
+        // Exact would wait 1.6 s; the approximate mode waits for the whole first bucket to leave.
+        assertThat(parker.takeWaits()).containsExactly(1_700 * MILLI);
+        ticker.advance(1_600 * MILLI);
+        assertThat(limiter.availablePermits()).as("the 1.7 s grant is in a counted bucket").isEqualTo(1);
+    }
+
     // ---- blocking: FIFO, no barging, giving up --------------------------------------------
 
     @Test

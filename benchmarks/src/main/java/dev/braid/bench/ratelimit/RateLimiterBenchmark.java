@@ -91,6 +91,12 @@ public class RateLimiterBenchmark {
         }
     }
 
+    /** The floor every limiter here stands on: one clock reading per call. */
+    @Benchmark
+    public long baseline_nanoTime() {
+        return System.nanoTime();
+    }
+
     @Benchmark
     public boolean braid_plentiful(Limiters l) {
         return l.braidPlentiful.tryAcquire();
