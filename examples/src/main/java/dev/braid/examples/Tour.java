@@ -23,7 +23,10 @@ public final class Tour {
     /** Every example, in the order the tour shows them. */
     static Map<String, Main> examples() {
         Map<String, Main> examples = new LinkedHashMap<>();
-        examples.put("RaceCondition", RaceCondition::main);
+        examples.put("EchoServer", EchoServer::main);               // 1
+        examples.put("CpuVsIo", CpuVsIo::main);                     // 10
+        examples.put("RaceCondition", RaceCondition::main);         // 11
+        examples.put("ParallelCompression", ParallelCompression::main); // 13
         return examples;
     }
 
