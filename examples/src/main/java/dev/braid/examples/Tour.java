@@ -24,6 +24,7 @@ public final class Tour {
     static Map<String, Main> examples() {
         Map<String, Main> examples = new LinkedHashMap<>();
         examples.put("EchoServer", EchoServer::main);               // 1
+        examples.put("ChatServer", ChatServer::main);               // 2
         examples.put("CpuVsIo", CpuVsIo::main);                     // 10
         examples.put("RaceCondition", RaceCondition::main);         // 11
         examples.put("ParallelCompression", ParallelCompression::main); // 13
