@@ -1,0 +1,114 @@
+package dev.braid.ratelimit;
+
+import dev.braid.time.Ticker;
+
+/**
+ * The approximate sliding window: grant counts per bucket of {@code window / BUCKETS}, for
+ * the last {@code BUCKETS + 1} buckets. Constant memory whatever the limit.
+ */
+final class ApproximateWindow extends Window {
+
+    /*
+     * Implementation notes
+     *
+     * Buckets. Time since creation is cut into buckets of width b = ceil(window / BUCKETS).
+     * slots hold, for BUCKETS + 1 buckets, the bucket number and its grant count. Every grant
+     * in (now - window, now] lies in a bucket numbered >= bucket(now) - BUCKETS (because
+     * BUCKETS * b >= window), so counting those buckets in full never undercounts: the mode
+     * never admits more than the limit in any window. It overcounts grants up to one bucket
+     * (plus BUCKETS ns of rounding) older than the window: it denies like an exact limiter
+     * whose window is at most b + BUCKETS ns longer. That is its whole approximation.
+     *
+     * Sums count every recorded bucket numbered >= bucket(now) - BUCKETS, including buckets
+     * later than bucket(now): a thread whose reading is older than another's commit still
+     * sees that commit, and room at its reading is then room at any later reading.
+     *
+     * Non-decreasing times as in ExactWindow: commit() re-reads the ticker if another thread
+     * recorded a later time, and never records a bucket earlier than the newest.
+     *
+     * Races: as in ExactWindow, all reads are benign races under Window's sequence lock.
+     */
+
+    /** Buckets per window; the mode over-counts at most one bucket. */
+    static final int BUCKETS = 16;
+    private static final int SLOTS = BUCKETS + 1;
+    private static final long NO_BUCKET = Long.MIN_VALUE / 2;
+
+    private final long origin;
+    private final long bucketNanos;
+    private final long[] bucketOf = new long[SLOTS];
+    private final long[] countOf = new long[SLOTS];
+    /** The newest recorded grant time; guarded by the sequence lock. */
+    private long newest;
+
+    ApproximateWindow(int permits, long windowNanos, long createdAt) {
+        super(permits, windowNanos);
+        this.origin = createdAt;
+        this.bucketNanos = (windowNanos + BUCKETS - 1) / BUCKETS;
+        java.util.Arrays.fill(bucketOf, NO_BUCKET);
+        this.newest = createdAt;
+    }
+
+    /** The width of one bucket in nanoseconds. */
+    long bucketNanos() {
+        return bucketNanos;
+    }
+
+    private long bucket(long time) {
+        return Math.floorDiv(time - origin, bucketNanos);
+    }
+
+    /** Grants counted at bucket {@code current}: every recorded bucket >= current - BUCKETS. */
+    private long counted(long current) {
+        long oldest = current - BUCKETS;
+        long sum = 0;
+        for (int i = 0; i < SLOTS; i++) {
+            if (bucketOf[i] >= oldest) {
+                sum += countOf[i];
+            }
+        }
+        return sum;
+    }
+
+    @Override
+    boolean fits(int n, long now) {
+        return counted(bucket(now)) + n <= permits;
+    }
+
+    @Override
+    int freeCount(long now) {
+        return (int) Math.max(0L, permits - counted(bucket(now)));
+    }
+
+    @Override
+    long nanosUntilFits(int n, long now) {
+        long current = bucket(now);
+        // Each later bucket drops the oldest counted one; after BUCKETS + 1 all are gone.
+        for (long b = current; ; b++) {
+            if (counted(b) + n <= permits) {
+                return b == current ? 0L : Math.max(0L, origin + b * bucketNanos - now);
+            }
+        }
+    }
+
+    @Override
+    long commit(int n, long now, Ticker ticker) {
+        long time = now;
+        if (time - newest < 0) {
+            time = ticker.read();
+            if (time - newest < 0) {
+                time = newest;
+            }
+        }
+        newest = time;
+        long b = bucket(time);
+        int slot = (int) Math.floorMod(b, (long) SLOTS);
+        if (bucketOf[slot] != b) {
+            bucketOf[slot] = b;
+            countOf[slot] = n;
+        } else {
+            countOf[slot] += n;
+        }
+        return time;
+    }
+}
