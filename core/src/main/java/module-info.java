@@ -9,6 +9,7 @@ module dev.braid.core {
     requires org.slf4j;
 
     exports dev.braid.pool;
+    exports dev.braid.pipeline;
     exports dev.braid.time;
     exports dev.braid.ratelimit;
     // Each pattern package is exported here as it lands:
