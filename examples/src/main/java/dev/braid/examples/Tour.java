@@ -25,6 +25,8 @@ public final class Tour {
         Map<String, Main> examples = new LinkedHashMap<>();
         examples.put("EchoServer", EchoServer::main);               // 1
         examples.put("ChatServer", ChatServer::main);               // 2
+        examples.put("RateLimitedClient", RateLimitedClient::main); // 5
+        examples.put("ImagePipeline", ImagePipeline::main);         // 6
         examples.put("CpuVsIo", CpuVsIo::main);                     // 10
         examples.put("RaceCondition", RaceCondition::main);         // 11
         examples.put("ParallelCompression", ParallelCompression::main); // 13
