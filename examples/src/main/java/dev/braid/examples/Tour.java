@@ -28,6 +28,8 @@ public final class Tour {
         examples.put("RateLimitedClient", RateLimitedClient::main); // 5
         examples.put("ImagePipeline", ImagePipeline::main);         // 6
         examples.put("DatabaseInserts", DatabaseInserts::main);     // 7
+        examples.put("SensorPipeline", SensorPipeline::main);       // 8
+        examples.put("ModelPerThread", ModelPerThread::main);       // 9
         examples.put("CpuVsIo", CpuVsIo::main);                     // 10
         examples.put("RaceCondition", RaceCondition::main);         // 11
         examples.put("ParallelCompression", ParallelCompression::main); // 13
