@@ -10,6 +10,7 @@ module dev.braid.core {
 
     exports dev.braid.pool;
     exports dev.braid.pipeline;
+    exports dev.braid.scope;
     exports dev.braid.time;
     exports dev.braid.ratelimit;
     // Each pattern package is exported here as it lands:
