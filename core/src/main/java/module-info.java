@@ -9,6 +9,7 @@ module dev.braid.core {
     requires org.slf4j;
 
     exports dev.braid.pipeline;
+    exports dev.braid.scope;
     exports dev.braid.time;
     // Each pattern package is exported here as it lands:
     // dev.braid.scope, dev.braid.ratelimit, dev.braid.pipeline, dev.braid.pool.

@@ -1,0 +1,903 @@
+package dev.braid.scope;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.braid.internal.VirtualThreads;
+import dev.braid.testkit.ThreadStates;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.slf4j.helpers.BasicMDCAdapter;
+
+@Timeout(60)
+class TaskScopeTest {
+
+    /** Blocks until interrupted; records that it saw the interrupt. */
+    private static Callable<String> blockUntilInterrupted(CountDownLatch started, AtomicInteger interrupts) {
+        return () -> {
+            started.countDown();
+            try {
+                new CountDownLatch(1).await();
+                throw new AssertionError("unreachable");
+            } catch (InterruptedException e) {
+                interrupts.incrementAndGet();
+                throw e;
+            }
+        };
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                latch.await();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ------------------------------------------------------------ basics
+
+    @Test
+    void joinThenResultsAreReadable() throws Exception {
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> a = scope.fork(() -> "a");
+            Task<Integer> b = scope.fork(() -> 2);
+            scope.join();
+            assertThat(a.resultNow()).isEqualTo("a");
+            assertThat(b.resultNow()).isEqualTo(2);
+            assertThat(a.status()).isEqualTo(Task.Status.SUCCESS);
+            assertThat(a.isDone()).isTrue();
+            assertThat(a.get()).isEqualTo("a");
+            assertThat(a.isShielded()).isFalse();
+        }
+    }
+
+    @Test
+    void gatherReturnsResultsInSubmissionOrderWhateverTheCompletionOrder() throws Exception {
+        CountDownLatch secondDone = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> first = scope.fork(() -> {
+                secondDone.await(); // finishes after the second
+                return "first";
+            });
+            Task<String> second = scope.fork(() -> {
+                secondDone.countDown();
+                return "second";
+            });
+            Task<String> nothing = scope.fork(() -> null);
+            assertThat(scope.gather(List.of(first, second, nothing))).containsExactly("first", "second", null);
+            scope.join();
+        }
+    }
+
+    @Test
+    void emptyGatherSettleAndAsCompletedReturnNothing() throws Exception {
+        try (TaskScope scope = TaskScope.open()) {
+            assertThat(scope.gather(List.<Task<String>>of())).isEmpty();
+            assertThat(scope.settle(List.<Task<String>>of())).isEmpty();
+            assertThat(scope.asCompleted(List.<Task<String>>of()).iterator().hasNext()).isFalse();
+            scope.join();
+        }
+    }
+
+    // ------------------------------------------------------------ fail-fast
+
+    @Test
+    void failFastCancelsSiblingsWhichObserveTheInterrupt() throws Exception {
+        CountDownLatch started = new CountDownLatch(2);
+        AtomicInteger interrupts = new AtomicInteger();
+        IllegalStateException boom = new IllegalStateException("boom");
+        Task<String> s1;
+        Task<String> s2;
+        Task<String> failing;
+        try (TaskScope scope = TaskScope.open()) {
+            s1 = scope.fork(blockUntilInterrupted(started, interrupts));
+            s2 = scope.fork(blockUntilInterrupted(started, interrupts));
+            failing = scope.fork(() -> {
+                started.await();
+                throw boom;
+            });
+            assertThatThrownBy(scope::join)
+                    .isInstanceOf(TaskFailedException.class)
+                    .hasCause(boom)
+                    .satisfies(e -> assertThat(e.getSuppressed()).isEmpty()); // cancellations are not failures
+        }
+        assertThat(interrupts).hasValue(2);
+        assertThat(s1.status()).isEqualTo(Task.Status.CANCELLED);
+        assertThat(s2.isCancelled()).isTrue();
+        assertThat(failing.exceptionNow()).isSameAs(boom);
+        assertThatThrownBy(failing::get).isInstanceOf(ExecutionException.class).hasCause(boom);
+        assertThatThrownBy(s1::get).isInstanceOf(CancellationException.class);
+    }
+
+    @Test
+    void laterRealFailuresAreSuppressedNotLost() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        IllegalStateException first = new IllegalStateException("first");
+        IllegalArgumentException cleanup = new IllegalArgumentException("cleanup failed");
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> sibling = scope.fork(() -> {
+                started.countDown();
+                try {
+                    new CountDownLatch(1).await();
+                    return "never";
+                } catch (InterruptedException e) {
+                    throw cleanup; // not an interrupt-like exception: a real secondary failure
+                }
+            });
+            scope.fork(() -> {
+                started.await();
+                throw first;
+            });
+            assertThatThrownBy(scope::join)
+                    .isInstanceOf(TaskFailedException.class)
+                    .hasCause(first)
+                    .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(cleanup));
+            assertThat(sibling.status()).isEqualTo(Task.Status.FAILED);
+        }
+    }
+
+    @Test
+    void wrappedInterruptCountsAsCancelled() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> sibling = scope.fork(() -> {
+                started.countDown();
+                try {
+                    new CountDownLatch(1).await();
+                    return "never";
+                } catch (InterruptedException e) {
+                    throw new RuntimeException("wrapped", new java.io.UncheckedIOException(
+                            new java.io.InterruptedIOException("io interrupted")));
+                }
+            });
+            scope.fork(() -> {
+                started.await();
+                throw new IllegalStateException("boom");
+            });
+            assertThatThrownBy(scope::join).isInstanceOf(TaskFailedException.class)
+                    .satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+            assertThat(sibling.status()).isEqualTo(Task.Status.CANCELLED);
+        }
+    }
+
+    @Test
+    void anErrorFailsTheScopeAndIsNotSwallowed() throws Exception {
+        try (TaskScope scope = TaskScope.open()) {
+            Task<Integer> deep = scope.fork(() -> recurse(0));
+            assertThatThrownBy(scope::join).isInstanceOf(TaskFailedException.class)
+                    .hasCauseInstanceOf(StackOverflowError.class);
+            assertThat(deep.exceptionNow()).isInstanceOf(StackOverflowError.class);
+        }
+    }
+
+    private static int recurse(int depth) {
+        return recurse(depth + 1) + 1;
+    }
+
+    @Test
+    void closeWithoutJoinCancelsWaitsAndThrowsTheFailure() {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicInteger interrupts = new AtomicInteger();
+        IllegalStateException boom = new IllegalStateException("boom");
+        AtomicReference<Task<String>> failing = new AtomicReference<>();
+        assertThatThrownBy(() -> {
+            try (TaskScope scope = TaskScope.open()) {
+                scope.fork(blockUntilInterrupted(started, interrupts));
+                failing.set(scope.fork(() -> {
+                    started.await();
+                    throw boom;
+                }));
+                // no join: the failure must not be lost
+                while (!failing.get().isDone()) {
+                    Thread.onSpinWait();
+                }
+            }
+        }).isInstanceOf(TaskFailedException.class).hasCause(boom);
+        assertThat(interrupts).hasValue(1);
+    }
+
+    @Test
+    void closeWithoutJoinCancelsRunningChildrenAndDoesNotThrowForThem() {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicInteger interrupts = new AtomicInteger();
+        Task<String> blocked;
+        try (TaskScope scope = TaskScope.open()) {
+            blocked = scope.fork(blockUntilInterrupted(started, interrupts));
+            awaitQuietly(started);
+        }
+        assertThat(interrupts).hasValue(1);
+        assertThat(blocked.status()).isEqualTo(Task.Status.CANCELLED);
+    }
+
+    @Test
+    void forkRacingTheScopesCancellationReturnsACancelledTask() throws Exception {
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> failing = scope.fork(() -> {
+                throw new IllegalStateException("boom");
+            });
+            assertThatThrownBy(scope::join).isInstanceOf(TaskFailedException.class);
+            AtomicBoolean ran = new AtomicBoolean();
+            Task<String> late = scope.fork(() -> {
+                ran.set(true);
+                return "late";
+            });
+            assertThat(late.isCancelled()).isTrue();
+            assertThatThrownBy(scope::join).isInstanceOf(TaskFailedException.class); // same outcome again
+            assertThat(ran).isFalse();
+            assertThat(failing.status()).isEqualTo(Task.Status.FAILED);
+        }
+    }
+
+    @Test
+    void forkAfterTheOwnersCancelOrAfterCloseIsAnError() throws Exception {
+        TaskScope scope = TaskScope.open();
+        scope.cancel();
+        assertThatThrownBy(() -> scope.fork(() -> "x")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("cancel()");
+        scope.join(); // cancelling is not a failure
+        scope.close();
+        assertThatThrownBy(() -> scope.fork(() -> "x")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("after close()");
+        assertThatThrownBy(scope::join).isInstanceOf(IllegalStateException.class);
+        scope.close(); // idempotent
+    }
+
+    @Test
+    void cancelInterruptsChildrenAndJoinDoesNotThrow() throws Exception {
+        CountDownLatch started = new CountDownLatch(2);
+        AtomicInteger interrupts = new AtomicInteger();
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> a = scope.fork(blockUntilInterrupted(started, interrupts));
+            Task<String> b = scope.fork(blockUntilInterrupted(started, interrupts));
+            started.await();
+            scope.cancel();
+            scope.join();
+            assertThat(a.isCancelled()).isTrue();
+            assertThat(b.isCancelled()).isTrue();
+        }
+        assertThat(interrupts).hasValue(2);
+    }
+
+    // ------------------------------------------------------------ supervise, settle, asCompleted, race
+
+    @Test
+    void settleReturnsEveryOutcomeInOrderUnderSupervise() throws Exception {
+        IllegalStateException boom = new IllegalStateException("boom");
+        CountDownLatch never = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.builder().failurePolicy(FailurePolicy.SUPERVISE).open()) {
+            Task<String> ok = scope.fork(() -> "ok");
+            Task<String> failed = scope.fork(() -> {
+                throw boom;
+            });
+            Task<String> cancelled = scope.fork(() -> {
+                never.await();
+                return "never";
+            });
+            cancelled.cancel(true);
+            Task<String> alsoOk = scope.fork(() -> "also");
+            List<Outcome<String>> outcomes = scope.settle(List.of(ok, failed, cancelled, alsoOk));
+            assertThat(outcomes).containsExactly(new Outcome.Success<>("ok"), new Outcome.Failure<>(boom),
+                    new Outcome.Cancelled<>(), new Outcome.Success<>("also"));
+            scope.join(); // supervise: failures are not thrown
+        }
+    }
+
+    @Test
+    void asCompletedYieldsTasksInCompletionOrder() throws Exception {
+        List<CountDownLatch> gates = List.of(new CountDownLatch(1), new CountDownLatch(1), new CountDownLatch(1));
+        try (TaskScope scope = TaskScope.open()) {
+            List<Task<Integer>> tasks = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                int index = i;
+                tasks.add(scope.fork(() -> {
+                    gates.get(index).await();
+                    return index;
+                }));
+            }
+            int[] order = {2, 0, 1};
+            Iterator<Task<Integer>> it = scope.asCompleted(tasks).iterator();
+            List<Integer> seen = new ArrayList<>();
+            for (int i : order) {
+                gates.get(i).countDown(); // release one, then it must be the next yielded
+                assertThat(it.hasNext()).isTrue();
+                seen.add(it.next().resultNow());
+            }
+            assertThat(it.hasNext()).isFalse();
+            assertThatThrownBy(it::next).isInstanceOf(java.util.NoSuchElementException.class);
+            assertThat(seen).containsExactly(2, 0, 1);
+            scope.join();
+        }
+    }
+
+    @Test
+    void asCompletedPastTheDeadlineCancelsWhatIsLeftAndThrows() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        AtomicInteger interrupts = new AtomicInteger();
+        TaskScope scope = TaskScope.open(Duration.ofMillis(100));
+        Task<String> fast = scope.fork(() -> "fast");
+        Task<String> slow = scope.fork(blockUntilInterrupted(started, interrupts));
+        Iterator<Task<String>> it = scope.asCompleted(List.of(fast, slow)).iterator();
+        assertThat(it.next()).isSameAs(fast);
+        assertThatThrownBy(it::next).isInstanceOf(ScopeTimeoutException.class);
+        assertThatThrownBy(scope::join).isInstanceOf(ScopeTimeoutException.class);
+        scope.close();
+        assertThat(slow.isCancelled()).isTrue();
+        assertThat(interrupts).hasValue(1);
+        assertThat(fast.resultNow()).isEqualTo("fast");
+    }
+
+    @Test
+    void asCompletedRestoresTheInterruptAndThrowsAScopeException() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> slow = scope.fork(() -> {
+                awaitQuietly(release);
+                return "slow";
+            });
+            Iterator<Task<String>> it = scope.asCompleted(List.of(slow)).iterator();
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(it::next).isExactlyInstanceOf(ScopeException.class)
+                    .hasCauseInstanceOf(InterruptedException.class);
+            assertThat(Thread.interrupted()).isTrue();
+            release.countDown();
+            assertThat(it.next()).isSameAs(slow);
+            scope.join();
+        }
+    }
+
+    @Test
+    void raceReturnsTheFirstSuccessAndCancelsTheLosers() throws Exception {
+        CountDownLatch started = new CountDownLatch(2);
+        AtomicInteger interrupts = new AtomicInteger();
+        try (TaskScope scope = TaskScope.builder().failurePolicy(FailurePolicy.SUPERVISE).open()) {
+            Task<String> loser1 = scope.fork(blockUntilInterrupted(started, interrupts));
+            Task<String> loser2 = scope.fork(blockUntilInterrupted(started, interrupts));
+            Task<String> failing = scope.fork(() -> {
+                throw new IllegalStateException("no luck");
+            });
+            Task<String> winner = scope.fork(() -> {
+                started.await();
+                return "winner";
+            });
+            assertThat(scope.race(List.of(loser1, failing, loser2, winner))).isEqualTo("winner");
+            scope.join();
+            assertThat(loser1.isCancelled()).isTrue();
+            assertThat(loser2.isCancelled()).isTrue();
+        }
+        assertThat(interrupts).hasValue(2);
+    }
+
+    @Test
+    void raceFailsWithEveryFailureWhenNoTaskSucceeds() throws Exception {
+        IllegalStateException a = new IllegalStateException("a");
+        IllegalStateException b = new IllegalStateException("b");
+        IllegalStateException c = new IllegalStateException("c");
+        try (TaskScope scope = TaskScope.builder().failurePolicy(FailurePolicy.SUPERVISE).open()) {
+            List<Task<String>> tasks = List.of(scope.fork(() -> {
+                throw a;
+            }), scope.fork(() -> {
+                throw b;
+            }), scope.fork(() -> {
+                throw c;
+            }));
+            assertThatThrownBy(() -> scope.race(tasks)).isInstanceOf(TaskFailedException.class)
+                    .satisfies(e -> {
+                        List<Throwable> all = new ArrayList<>(List.of(e.getSuppressed()));
+                        all.add(e.getCause());
+                        assertThat(all).containsExactlyInAnyOrder(a, b, c);
+                    });
+            assertThatThrownBy(() -> scope.race(List.of())).isInstanceOf(IllegalArgumentException.class);
+            scope.join();
+        }
+    }
+
+    // ------------------------------------------------------------ timeout and shield
+
+    @Test
+    void timeoutCancelsRunningChildrenAndKeepsFinishedResultsReadable() throws Exception {
+        CountDownLatch started = new CountDownLatch(2);
+        AtomicInteger interrupts = new AtomicInteger();
+        Task<String> done;
+        Task<String> slow1;
+        Task<String> slow2;
+        try (TaskScope scope = TaskScope.open(Duration.ofMillis(100))) {
+            done = scope.fork(() -> "done");
+            slow1 = scope.fork(blockUntilInterrupted(started, interrupts));
+            slow2 = scope.fork(blockUntilInterrupted(started, interrupts));
+            assertThatThrownBy(scope::join).isInstanceOf(ScopeTimeoutException.class)
+                    .hasMessageContaining("timeout PT0.1S");
+        }
+        assertThat(done.resultNow()).isEqualTo("done");
+        assertThat(slow1.isCancelled()).isTrue();
+        assertThat(slow2.isCancelled()).isTrue();
+        assertThat(interrupts).hasValue(2);
+    }
+
+    @Test
+    void aDeadlineThatPassesAfterEveryChildSucceededIsNotATimeout() throws Exception {
+        try (TaskScope scope = TaskScope.open(Duration.ofMillis(20))) {
+            Task<String> quick = scope.fork(() -> "quick");
+            assertThat(quick.get()).isEqualTo("quick");
+            long end = System.nanoTime() + Duration.ofMillis(40).toNanos();
+            while (System.nanoTime() - end < 0) {
+                LockSupport.parkNanos(end - System.nanoTime()); // let the deadline pass: time, not sync
+            }
+            scope.join(); // no throw
+            assertThat(quick.resultNow()).isEqualTo("quick");
+        }
+    }
+
+    @Test
+    void aPastDeadlineCancelsForksAtOnce() throws Exception {
+        TaskScope scope = TaskScope.builder().deadline(Instant.now().minusSeconds(1)).open();
+        AtomicBoolean ran = new AtomicBoolean();
+        Task<String> task = scope.fork(() -> {
+            ran.set(true);
+            return "x";
+        });
+        assertThat(task.isCancelled()).isTrue();
+        assertThatThrownBy(scope::join).isInstanceOf(ScopeTimeoutException.class).hasMessageContaining("deadline");
+        scope.close();
+        assertThat(ran).isFalse();
+    }
+
+    @Test
+    void aShieldedChildKeepsRunningThroughATimeoutAndItsResultStaysReadable() throws Exception {
+        CountDownLatch plainCancelled = new CountDownLatch(1);
+        AtomicBoolean shieldInterrupted = new AtomicBoolean();
+        Task<String> shielded;
+        Task<String> plain;
+        try (TaskScope scope = TaskScope.open(Duration.ofMillis(100))) {
+            shielded = scope.forkShielded(() -> {
+                try {
+                    plainCancelled.await(); // outlives the deadline
+                } catch (InterruptedException e) {
+                    shieldInterrupted.set(true);
+                    throw e;
+                }
+                return "kept";
+            });
+            plain = scope.fork(() -> {
+                try {
+                    new CountDownLatch(1).await();
+                    return "never";
+                } catch (InterruptedException e) {
+                    plainCancelled.countDown();
+                    throw e;
+                }
+            });
+            assertThatThrownBy(scope::join).isInstanceOf(ScopeTimeoutException.class);
+            // join waited for the shielded child: its outcome is final
+            assertThat(shielded.resultNow()).isEqualTo("kept");
+        }
+        assertThat(shielded.isShielded()).isTrue();
+        assertThat(shieldInterrupted).isFalse();
+        assertThat(plain.isCancelled()).isTrue();
+    }
+
+    @Test
+    void aShieldedChildSurvivesASiblingFailureAndCancelButNotItsOwnCancel() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch started = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> shielded = scope.forkShielded(() -> {
+                release.await();
+                return "shielded";
+            });
+            Task<String> ownCancel = scope.forkShielded(() -> {
+                started.countDown();
+                new CountDownLatch(1).await();
+                return "never";
+            });
+            Task<String> failing = scope.fork(() -> {
+                throw new IllegalStateException("boom");
+            });
+            assertThatThrownBy(failing::get).isInstanceOf(ExecutionException.class);
+            started.await();
+            scope.cancel();
+            assertThat(ownCancel.cancel(true)).isTrue();
+            assertThat(ownCancel.isCancelled()).isTrue();
+            release.countDown();
+            assertThatThrownBy(scope::join).isInstanceOf(TaskFailedException.class);
+            assertThat(shielded.resultNow()).isEqualTo("shielded");
+        }
+    }
+
+    // ------------------------------------------------------------ nesting, forking from children
+
+    @Test
+    void cancellingAnOuterScopeReachesTheInnerScopesChildren() throws Exception {
+        CountDownLatch grandchildStarted = new CountDownLatch(1);
+        AtomicInteger grandchildInterrupts = new AtomicInteger();
+        CountDownLatch grandchildEnded = new CountDownLatch(1);
+        AtomicReference<Task<String>> grandchild = new AtomicReference<>();
+        try (TaskScope outer = TaskScope.open()) {
+            Task<String> child = outer.fork(() -> {
+                try (TaskScope inner = TaskScope.open()) {
+                    grandchild.set(inner.fork(() -> {
+                        try {
+                            return blockUntilInterrupted(grandchildStarted, grandchildInterrupts).call();
+                        } finally {
+                            grandchildEnded.countDown();
+                        }
+                    }));
+                    // The child is busy in its own code, not in inner.join(): its own interrupt
+                    // would not reach the grandchild; the scope nesting must.
+                    awaitQuietly(grandchildEnded);
+                    inner.join();
+                    return "child";
+                }
+            });
+            grandchildStarted.await();
+            outer.cancel();
+            outer.join();
+            assertThat(child.isCancelled()).isTrue();
+        }
+        assertThat(grandchildInterrupts).hasValue(1);
+        assertThat(grandchild.get().isCancelled()).isTrue();
+    }
+
+    @Test
+    void childrenMayForkIntoTheirOwnScope() throws Exception {
+        Queue<Integer> visited = new ConcurrentLinkedQueue<>();
+        try (TaskScope scope = TaskScope.open()) {
+            scope.fork(crawl(scope, 1, visited));
+            scope.join();
+        }
+        assertThat(visited).hasSize(15).containsExactlyInAnyOrder(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    }
+
+    private static Callable<Void> crawl(TaskScope scope, int page, Queue<Integer> visited) {
+        return () -> {
+            visited.add(page);
+            if (page < 8) {
+                scope.fork(crawl(scope, 2 * page, visited));
+                scope.fork(crawl(scope, 2 * page + 1, visited));
+            }
+            return null;
+        };
+    }
+
+    // ------------------------------------------------------------ structure: close waits, no thread left
+
+    @Test
+    void aChildThatIgnoresInterruptsDelaysCloseButCloseReturnsOnceItEnds() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean sawInterrupt = new AtomicBoolean();
+        Thread owner = Thread.currentThread();
+        Thread releaser = new Thread(() -> {
+            awaitQuietly(started);
+            ThreadStates.awaitParked(owner); // the owner is inside close(), waiting
+            release.countDown();
+        }, "releaser");
+        Task<String> deaf;
+        TaskScope scope = TaskScope.open();
+        deaf = scope.fork(() -> {
+            started.countDown();
+            while (true) {
+                try {
+                    release.await();
+                    return "finished anyway";
+                } catch (InterruptedException e) {
+                    sawInterrupt.set(true); // ignored
+                }
+            }
+        });
+        releaser.start();
+        scope.close();
+        assertThat(release.getCount()).isZero(); // close returned only after the release
+        assertThat(deaf.resultNow()).isEqualTo("finished anyway");
+        assertThat(sawInterrupt).isTrue();
+        releaser.join();
+    }
+
+    @Test
+    void noThreadOfTheScopeIsAliveAfterClose() throws Exception {
+        Queue<Thread> threads = new ConcurrentLinkedQueue<>();
+        CountDownLatch started = new CountDownLatch(8);
+        try (TaskScope scope = TaskScope.open()) {
+            for (int i = 0; i < 8; i++) {
+                scope.fork(() -> {
+                    threads.add(Thread.currentThread());
+                    started.countDown();
+                    started.await(); // eight threads at once, so the pool cannot reuse one
+                    return null;
+                });
+            }
+            scope.fork(() -> {
+                threads.add(Thread.currentThread());
+                return null;
+            });
+            scope.join();
+        }
+        assertThat(threads).hasSize(9).allSatisfy(t -> assertThat(t.isAlive()).as(t.getName()).isFalse());
+        assertThat(threads).allSatisfy(t -> assertThat(VirtualThreads.isVirtual(t)).isEqualTo(VirtualThreads.available()));
+    }
+
+    @Test
+    void manyForkedTasksInOneScope() throws Exception {
+        // 100,000 on virtual threads; the JDK 17 default (platform threads) runs fewer.
+        int count = VirtualThreads.available() ? 100_000 : 10_000;
+        AtomicInteger ran = new AtomicInteger();
+        List<Task<Integer>> tasks = new ArrayList<>(count);
+        try (TaskScope scope = TaskScope.open()) {
+            for (int i = 0; i < count; i++) {
+                int n = i;
+                tasks.add(scope.fork(() -> {
+                    ran.incrementAndGet();
+                    return n;
+                }));
+            }
+            scope.join();
+        }
+        assertThat(ran).hasValue(count);
+        for (int i = 0; i < count; i++) {
+            assertThat(tasks.get(i).resultNow()).isEqualTo(i);
+        }
+    }
+
+    @Test
+    void hundredThousandForkedTasksInOneScopeOnVirtualThreads() throws Exception {
+        assumeTrue(VirtualThreads.available(),
+                "100,000 concurrently blocked children need virtual threads (JDK 21+); platform threads cannot");
+        int count = 100_000;
+        CountDownLatch allStarted = new CountDownLatch(count);
+        CountDownLatch release = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.open()) {
+            for (int i = 0; i < count; i++) {
+                scope.fork(() -> {
+                    allStarted.countDown();
+                    release.await(); // all 100,000 parked at once
+                    return null;
+                });
+            }
+            allStarted.await();
+            release.countDown();
+            scope.join();
+        }
+    }
+
+    // ------------------------------------------------------------ bad input and owner rules
+
+    @Test
+    void badInputIsRejectedClearly() throws Exception {
+        assertThatThrownBy(() -> TaskScope.open(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT0S");
+        assertThatThrownBy(() -> TaskScope.open(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT-1S");
+        assertThatThrownBy(() -> TaskScope.open(null)).isInstanceOf(NullPointerException.class);
+        try (TaskScope scope = TaskScope.open(); TaskScope other = TaskScope.open()) {
+            assertThatThrownBy(() -> scope.fork(null)).isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("callable");
+            Task<String> foreign = other.fork(() -> "foreign");
+            assertThatThrownBy(() -> scope.gather(List.of(foreign))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("belongs to scope");
+            List<Task<String>> withNull = new ArrayList<>();
+            withNull.add(null);
+            assertThatThrownBy(() -> scope.settle(withNull)).isInstanceOf(NullPointerException.class)
+                    .hasMessageContaining("task 0 is null");
+            Task<String> mine = scope.fork(() -> "mine");
+            assertThat(scope.gather(List.of(mine))).containsExactly("mine"); // still usable
+            other.join();
+            scope.join();
+        }
+    }
+
+    @Test
+    void joinAndCloseFromAnotherThreadAreRejectedAndTheScopeStaysUsable() throws Exception {
+        TaskScope scope = TaskScope.open();
+        Task<String> task = scope.fork(() -> "x");
+        AtomicReference<Throwable> joinError = new AtomicReference<>();
+        AtomicReference<Throwable> closeError = new AtomicReference<>();
+        AtomicReference<Throwable> forkError = new AtomicReference<>();
+        Thread stranger = new Thread(() -> {
+            try {
+                scope.join();
+            } catch (Throwable e) {
+                joinError.set(e);
+            }
+            try {
+                scope.close();
+            } catch (Throwable e) {
+                closeError.set(e);
+            }
+            try {
+                scope.fork(() -> "y");
+            } catch (Throwable e) {
+                forkError.set(e);
+            }
+        }, "stranger");
+        stranger.start();
+        stranger.join();
+        assertThat(joinError.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("stranger");
+        assertThat(closeError.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("owner");
+        assertThat(forkError.get()).isInstanceOf(IllegalStateException.class);
+        scope.join();
+        scope.close();
+        assertThat(task.resultNow()).isEqualTo("x");
+    }
+
+    @Test
+    void joinMayBeCalledAgainAfterAnInterrupt() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> task = scope.fork(() -> {
+                awaitQuietly(release);
+                return "x";
+            });
+            Thread.currentThread().interrupt();
+            assertThatThrownBy(scope::join).isInstanceOf(InterruptedException.class);
+            assertThat(task.isDone()).isFalse();
+            release.countDown();
+            scope.join();
+            assertThat(task.resultNow()).isEqualTo("x");
+        }
+    }
+
+    @Test
+    void forkAfterJoinIsAllowed() throws Exception {
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> a = scope.fork(() -> "a");
+            scope.join();
+            Task<String> b = scope.fork(() -> "b");
+            scope.join();
+            assertThat(a.resultNow() + b.resultNow()).isEqualTo("ab");
+        }
+    }
+
+    @Test
+    void taskReadersRejectTheWrongState() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.builder().failurePolicy(FailurePolicy.SUPERVISE).open()) {
+            Task<String> running = scope.fork(() -> {
+                release.await();
+                return "x";
+            });
+            assertThat(running.status()).isEqualTo(Task.Status.RUNNING);
+            assertThatThrownBy(running::resultNow).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(running::exceptionNow).isInstanceOf(IllegalStateException.class);
+            assertThatThrownBy(() -> running.get(1, TimeUnit.MILLISECONDS))
+                    .isInstanceOf(java.util.concurrent.TimeoutException.class);
+            release.countDown();
+            assertThat(running.get(10, TimeUnit.SECONDS)).isEqualTo("x");
+            assertThatThrownBy(running::exceptionNow).isInstanceOf(IllegalStateException.class);
+            assertThat(running.cancel(true)).isFalse();
+            scope.join();
+        }
+    }
+
+    // ------------------------------------------------------------ executors, thread factories, MDC
+
+    @Test
+    void aSuppliedExecutorRunsTheChildrenAndCancellationDoesNotLeakItsInterrupt() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor(r -> new Thread(r, "user-pool"));
+        try {
+            CountDownLatch started = new CountDownLatch(1);
+            AtomicReference<String> threadName = new AtomicReference<>();
+            try (TaskScope scope = TaskScope.builder().executor(pool).open()) {
+                Task<String> blocked = scope.fork(() -> {
+                    threadName.set(Thread.currentThread().getName());
+                    started.countDown();
+                    new CountDownLatch(1).await();
+                    return "never";
+                });
+                started.await();
+                scope.cancel();
+                scope.join();
+                assertThat(blocked.isCancelled()).isTrue();
+            }
+            assertThat(threadName.get()).isEqualTo("user-pool");
+            assertThat(pool.submit(() -> Thread.currentThread().isInterrupted()).get()).isFalse();
+        } finally {
+            pool.shutdown();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void aSuppliedThreadFactoryIsUsedAndItsThreadsJoinedByClose() throws Exception {
+        Queue<Thread> made = new ConcurrentLinkedQueue<>();
+        try (TaskScope scope = TaskScope.builder().threadFactory(r -> {
+            Thread t = new Thread(r, "custom");
+            made.add(t);
+            return t;
+        }).open()) {
+            Task<String> task = scope.fork(() -> Thread.currentThread().getName());
+            scope.join();
+            assertThat(task.resultNow()).isEqualTo("custom");
+        }
+        assertThat(made).hasSize(1).allSatisfy(t -> assertThat(t.isAlive()).isFalse());
+    }
+
+    @Test
+    void theForkersMdcIsVisibleInTheChildAndClearedAfter() throws Exception {
+        // slf4j-simple 2.0's MDC is a no-op (NOPMDCAdapter); slf4j's own BasicMDCAdapter is
+        // what a real backend does: a thread-local map per thread.
+        BasicMDCAdapter mdc = new BasicMDCAdapter();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            pool.submit(() -> mdc.put("stale", "left by an earlier job")).get();
+            mdc.put("request", "r-42");
+            TaskScope.Builder builder = TaskScope.builder().executor(pool);
+            builder.mdcAdapter = mdc;
+            try (TaskScope scope = builder.open()) {
+                Task<String> seen = scope.fork(() -> mdc.get("request") + "/" + mdc.get("stale"));
+                scope.join();
+                assertThat(seen.resultNow()).isEqualTo("r-42/null");
+            }
+            // the pool thread's own context is back, without the child's
+            assertThat(pool.submit(() -> mdc.get("request") + "/" + mdc.get("stale")).get())
+                    .isEqualTo("null/left by an earlier job");
+            pool.submit(mdc::clear).get();
+            builder.propagateMdc(false);
+            try (TaskScope scope = builder.open()) {
+                Task<String> seen = scope.fork(() -> mdc.get("request"));
+                scope.join();
+                assertThat(seen.resultNow()).isNull();
+            }
+        } finally {
+            mdc.clear();
+            pool.shutdown();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void onVirtualOrPooledThreadsTheChildSeesTheMdcAndItIsClearedAfter() throws Exception {
+        BasicMDCAdapter mdc = new BasicMDCAdapter();
+        mdc.put("request", "r-7");
+        try {
+            TaskScope.Builder builder = TaskScope.builder();
+            builder.mdcAdapter = mdc;
+            AtomicReference<Thread> childThread = new AtomicReference<>();
+            try (TaskScope scope = builder.open()) {
+                Task<String> seen = scope.fork(() -> {
+                    childThread.set(Thread.currentThread());
+                    return mdc.get("request");
+                });
+                scope.join();
+                assertThat(seen.resultNow()).isEqualTo("r-7");
+            }
+        } finally {
+            mdc.clear();
+        }
+    }
+
+    @Test
+    void aRejectingExecutorLeavesTheScopeUsable() throws Exception {
+        try (TaskScope scope = TaskScope.builder().executor(r -> {
+            throw new java.util.concurrent.RejectedExecutionException("full");
+        }).open()) {
+            assertThatThrownBy(() -> scope.fork(() -> "x"))
+                    .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
+            scope.join();
+        }
+    }
+}
