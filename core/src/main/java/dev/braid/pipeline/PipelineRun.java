@@ -121,37 +121,29 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         this.source = source;
         this.ticker = ticker;
         this.startedAt = ticker.read();
-        this.workers = new Workers(executor, "braid-pipeline-", this::onAllEnded);
+        this.workers = new Workers(executor, this::onAllEnded, (stage, e) -> fail(stage, null, e));
     }
 
-    /** Launches every worker (and, when feedSource, a worker feeding the source). */
+    /** Starts every worker (and, when feedSource, a worker feeding the source). */
     void launch(boolean feedSource) {
-        try {
-            for (Stage st : stages) {
-                for (int w = 0; w < st.spec.workers; w++) {
-                    Runnable body = st.spec.kind == StageSpec.Kind.BATCH ? () -> runBatch(st) : () -> runWorker(st);
-                    workers.launch(st.spec.name, body);
-                }
+        for (Stage st : stages) {
+            for (int w = 0; w < st.spec.workers; w++) {
+                Runnable body = st.spec.kind == StageSpec.Kind.BATCH ? () -> runBatch(st) : () -> runWorker(st);
+                workers.add(st.spec.name, body);
             }
-            if (feedSource) {
-                workers.launch("source", () -> {
-                    try {
-                        feed();
-                    } catch (InterruptedException e) {
-                        if (!ending()) {
-                            fail("source", null, e);
-                        }
-                    }
-                });
-            }
-        } catch (Throwable e) {
-            // Could not start every worker: stop those that did start, then report.
-            cancel();
-            workers.launched();
-            awaitUninterruptibly(true);
-            throw e;
         }
-        workers.launched();
+        if (feedSource) {
+            workers.add("source", () -> {
+                try {
+                    feed();
+                } catch (InterruptedException e) {
+                    if (!ending()) {
+                        fail("source", null, e);
+                    }
+                }
+            });
+        }
+        workers.start();
     }
 
     // ------------------------------------------------------------------ public API
