@@ -59,6 +59,7 @@ final class Buffer {
     private int tail;
     private int count;
     private long putCount;
+    private long aborted;   // items abort() took out; read after the end only
     private boolean closed;
     private int depth;      // written under the lock with setRelease, read with getOpaque
     private long accepted;  // likewise
@@ -93,6 +94,20 @@ final class Buffer {
     /** Items ever put (racy read, for statistics; exact once the buffer is ended). */
     long accepted() {
         return (long) ACCEPTED.getOpaque(this);
+    }
+
+    /**
+     * Items abort() took out. Exact when read by a thread that some taker's end-of-stream
+     * happened-before (a worker that saw the abort, then ended): the count is written under
+     * the lock in the same critical section that makes takers see the end.
+     */
+    long abortedCount() {
+        lock.lock();
+        try {
+            return aborted;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -211,6 +226,7 @@ final class Buffer {
             }
             head = 0;
             tail = 0;
+            aborted += drained.size();
             DEPTH.setRelease(this, 0);
             notEmpty.signalAll();
             notFull.signalAll();

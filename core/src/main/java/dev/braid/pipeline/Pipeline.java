@@ -40,10 +40,11 @@ import java.util.stream.Stream;
  * {@value #DEFAULT_CAPACITY} for the pull form; every other buffer holds
  * {@value #DEFAULT_CAPACITY} items unless {@link #buffer(int)} says otherwise.
  *
- * <p><b>Workers.</b> Each stage's workers are virtual threads on JDK 21 and later, daemon
- * platform threads on 17 (or tasks on the {@link #executor(Executor) executor} given). The
- * sink has one worker: it is called from one thread at a time, in order. Every worker ends
- * when the pipeline ends, however it ends.
+ * <p><b>Workers.</b> The workers of a run are the children of one
+ * {@link dev.braid.scope.TaskScope}: virtual threads on JDK 21 and later, daemon platform
+ * threads on 17, or tasks on the {@link #executor(Executor) executor} given. The sink has one
+ * worker: it is called from one thread at a time, in order. Every worker ends when the
+ * pipeline ends, however it ends; {@code run()} and {@code await()} return only after.
  *
  * <p><b>Order.</b> By default the sink sees items in whatever order the workers finish them.
  * With {@link #ordered()} it sees them in input order, however many workers each stage has;
@@ -282,9 +283,9 @@ public final class Pipeline<I, T> {
     /**
      * Runs the workers as tasks on {@code executor} instead of on new threads. The executor
      * must run every task it accepts concurrently with the others (a pool with fewer threads
-     * than the pipeline has workers, plus one for a started pull pipeline, would deadlock
-     * it); cancellation interrupts the executor's threads only while they run the pipeline's
-     * tasks.
+     * than the pipeline has workers, plus one for a started pull pipeline's feeder, would
+     * deadlock it); cancellation interrupts the executor's threads only while they run the
+     * pipeline's tasks. One coordinating thread per run is still created by braid.
      *
      * @param executor the executor
      * @return the updated builder
@@ -408,9 +409,11 @@ public final class Pipeline<I, T> {
          * {@link RunningPipeline#put}; a pull pipeline is fed from its source by one more
          * worker.
          *
+         * <p>If the {@link Pipeline#executor(Executor) executor} refuses a worker, the
+         * pipeline fails: {@link RunningPipeline#await()} throws
+         * {@link PipelineFailedException} with the executor's exception as cause.
+         *
          * @return the running pipeline
-         * @throws java.util.concurrent.RejectedExecutionException if the executor refuses a
-         *     worker (the workers already started are stopped first)
          */
         public RunningPipeline<I> start() {
             PipelineRun<I> run = new PipelineRun<>(stages, ordered, source, executor, ticker);

@@ -73,7 +73,6 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         final LongAdder filtered = new LongAdder();
         final AtomicInteger busy = new AtomicInteger();
         final AtomicInteger live;
-        volatile long returned;
         volatile boolean warned;
 
         Stage(StageSpec spec, boolean ordered) {
@@ -83,9 +82,11 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             this.live = new AtomicInteger(spec.workers);
         }
 
-        StageStats snapshot(Duration elapsed) {
-            return new StageStats(spec.name, spec.workers, in.accepted(), completed.sum(), failed.sum(),
-                    filtered.sum(), returned, in.depth(), in.capacity(), busy.get(), elapsed);
+        StageStats snapshot(Duration elapsed, boolean first) {
+            long drained = in.abortedCount();
+            return new StageStats(spec.name, spec.workers, in.accepted(), completed.sum(),
+                    failed.sum() + (first ? 0 : drained), filtered.sum(), first ? drained : 0,
+                    in.depth(), in.capacity(), busy.get(), elapsed);
         }
     }
 
@@ -120,37 +121,29 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         this.source = source;
         this.ticker = ticker;
         this.startedAt = ticker.read();
-        this.workers = new Workers(executor, "braid-pipeline-", this::onAllEnded);
+        this.workers = new Workers(executor, this::onAllEnded, (stage, e) -> fail(stage, null, e));
     }
 
-    /** Launches every worker (and, when feedSource, a worker feeding the source). */
+    /** Starts every worker (and, when feedSource, a worker feeding the source). */
     void launch(boolean feedSource) {
-        try {
-            for (Stage st : stages) {
-                for (int w = 0; w < st.spec.workers; w++) {
-                    Runnable body = st.spec.kind == StageSpec.Kind.BATCH ? () -> runBatch(st) : () -> runWorker(st);
-                    workers.launch(st.spec.name, body);
-                }
+        for (Stage st : stages) {
+            for (int w = 0; w < st.spec.workers; w++) {
+                Runnable body = st.spec.kind == StageSpec.Kind.BATCH ? () -> runBatch(st) : () -> runWorker(st);
+                workers.add(st.spec.name, body);
             }
-            if (feedSource) {
-                workers.launch("source", () -> {
-                    try {
-                        feed();
-                    } catch (InterruptedException e) {
-                        if (!ending()) {
-                            fail("source", null, e);
-                        }
-                    }
-                });
-            }
-        } catch (Throwable e) {
-            // Could not start every worker: stop those that did start, then report.
-            cancel();
-            workers.launched();
-            awaitUninterruptibly(true);
-            throw e;
         }
-        workers.launched();
+        if (feedSource) {
+            workers.add("source", () -> {
+                try {
+                    feed();
+                } catch (InterruptedException e) {
+                    if (!ending()) {
+                        fail("source", null, e);
+                    }
+                }
+            });
+        }
+        workers.start();
     }
 
     // ------------------------------------------------------------------ public API
@@ -640,21 +633,33 @@ final class PipelineRun<I> implements RunningPipeline<I> {
 
     /** Empties every buffer (the first into 'unreturned') and interrupts every worker. */
     private void abortAll() {
-        synchronized (stateLock) {
-            List<Object> drained = first.abort();
-            if (!drained.isEmpty()) {
-                unreturned.addAll(drained);
-                stages[0].returned += drained.size();
-            }
-        }
-        for (int i = 1; i < stages.length; i++) {
-            List<Object> drained = stages[i].in.abort();
-            stages[i].failed.add(drained.size());
-        }
+        abortBuffers();
         workers.interruptAll();
     }
 
+    /**
+     * Empties every buffer, the first into 'unreturned'. Idempotent. Also called by
+     * onAllEnded after a cancellation or failure: workers that see the state stop without
+     * waiting for their buffer to be emptied, so the last of them may end before the
+     * cancelling thread got round to a later buffer; emptying it again there makes sure
+     * every drained item is counted before the final snapshot.
+     */
+    private void abortBuffers() {
+        // The counts of drained items are kept by the buffers themselves, in the critical
+        // section that ends the stream: a worker that sees the end and then ends makes them
+        // visible to onAllEnded. Counting here, after abort() returned, would race with it.
+        synchronized (stateLock) {
+            unreturned.addAll(first.abort());
+        }
+        for (int i = 1; i < stages.length; i++) {
+            stages[i].in.abort();
+        }
+    }
+
     private void onAllEnded() {
+        if (ending()) {
+            abortBuffers();
+        }
         finalStats = snapshot();
         ended.countDown();
     }
@@ -665,7 +670,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         long failed = 0;
         long filtered = 0;
         for (Stage st : stages) {
-            StageStats s = st.snapshot(elapsed);
+            StageStats s = st.snapshot(elapsed, st == stages[0]);
             failed += s.failed();
             filtered += s.filtered();
             list.add(s);
