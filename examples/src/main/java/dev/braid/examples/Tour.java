@@ -26,6 +26,7 @@ public final class Tour {
         examples.put("EchoServer", EchoServer::main);               // 1
         examples.put("ChatServer", ChatServer::main);               // 2
         examples.put("Downloader", Downloader::main);               // 3
+        examples.put("Scraper", Scraper::main);                     // 4
         examples.put("RateLimitedClient", RateLimitedClient::main); // 5
         examples.put("ImagePipeline", ImagePipeline::main);         // 6
         examples.put("DatabaseInserts", DatabaseInserts::main);     // 7
