@@ -164,14 +164,14 @@ public final class Scraper {
     }
 
     /**
-     * 100 pages, every 25th never answers, 8 in flight, a 2-second deadline.
+     * 100 pages, every 25th never answers, 8 in flight, a 3-second deadline.
      *
      * @param args ignored
      * @throws Exception if the server cannot start
      */
     public static void main(String[] args) throws Exception {
-        Result r = run(100, 25, 8, Duration.ofSeconds(2));
-        System.out.printf("%d pages, at most 8 in flight (the server saw up to %d), 2 s deadline: %d scraped, %d timed"
+        Result r = run(100, 25, 8, Duration.ofSeconds(3));
+        System.out.printf("%d pages, at most 8 in flight (the server saw up to %d), 3 s deadline: %d scraped, %d timed"
                         + " out %s, %d failed, %d distinct links; scope closed after %d ms with no thread left%n",
                 r.pages(), r.maxInFlight(), r.scraped(), r.timedOut().size(), r.timedOut(), r.failed(),
                 r.distinctLinks(), r.millis());

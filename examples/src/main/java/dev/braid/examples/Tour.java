@@ -34,6 +34,7 @@ public final class Tour {
         examples.put("ModelPerThread", ModelPerThread::main);       // 9
         examples.put("CpuVsIo", CpuVsIo::main);                     // 10
         examples.put("RaceCondition", RaceCondition::main);         // 11
+        examples.put("AsyncioStyle", AsyncioStyle::main);           // 12
         examples.put("ParallelCompression", ParallelCompression::main); // 13
         return examples;
     }
