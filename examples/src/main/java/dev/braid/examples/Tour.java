@@ -36,6 +36,7 @@ public final class Tour {
         examples.put("RaceCondition", RaceCondition::main);         // 11
         examples.put("AsyncioStyle", AsyncioStyle::main);           // 12
         examples.put("ParallelCompression", ParallelCompression::main); // 13
+        examples.put("PriorityTaskManager", PriorityTaskManager::main); // 14
         return examples;
     }
 
