@@ -1,5 +1,8 @@
 package dev.braid.examples;
 
+import dev.braid.scope.FailurePolicy;
+import dev.braid.scope.Task;
+import dev.braid.scope.TaskScope;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -14,10 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -25,6 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * Scenario: a TCP echo server with a thread per connection — a virtual thread on JDK 21+, a
  * platform thread on 17 — driven by many concurrent clients, and stopped gracefully: it stops
  * accepting, lets the open connections finish, and only then returns; nothing is left running.
+ *
+ * <p>The connections are children of one {@link TaskScope} owned by the accepting thread, and
+ * the clients are children of another: each scope's close returns only when all its children
+ * have ended. (A scope keeps a reference to every task it forked until it closes, so a server
+ * that runs for months would open a scope per batch of connections; for this demo one is fine.)
  *
  * <p>Run it: {@code mvn -q -pl examples -am package -DskipTests -Dtour=EchoServer}
  */
@@ -45,7 +49,6 @@ public final class EchoServer implements AutoCloseable {
     }
 
     private final ServerSocket listener;
-    private final ExecutorService connections;
     private final Thread acceptor;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger served = new AtomicInteger();
@@ -53,7 +56,6 @@ public final class EchoServer implements AutoCloseable {
 
     private EchoServer(ServerSocket listener) {
         this.listener = listener;
-        this.connections = perConnectionExecutor();
         this.acceptor = new Thread(this::acceptLoop, "echo-acceptor");
     }
 
@@ -74,16 +76,33 @@ public final class EchoServer implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /**
+     * Accepts connections and serves each in a child of one {@link TaskScope}: a virtual thread
+     * per connection on JDK 21+, a platform thread on 17. SUPERVISE: one broken connection does
+     * not cancel the others. When the listener closes, the loop ends and {@code join} waits for
+     * the open connections to finish; the scope's close guarantees no connection thread is left.
+     */
     private void acceptLoop() {
-        while (true) {
-            Socket socket;
-            try {
-                socket = listener.accept();
-            } catch (IOException e) {
-                return; // the listener was closed: stop accepting
+        try (TaskScope connections = TaskScope.builder()
+                .failurePolicy(FailurePolicy.SUPERVISE)
+                .name("echo-connections")
+                .open()) {
+            while (true) {
+                Socket socket;
+                try {
+                    socket = listener.accept();
+                } catch (IOException e) {
+                    break; // the listener was closed: stop accepting
+                }
+                open.add(socket);
+                connections.fork(() -> {
+                    serve(socket);
+                    return null;
+                });
             }
-            open.add(socket);
-            connections.execute(() -> serve(socket));
+            connections.join(); // graceful: the open connections finish
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // close() gave up waiting; the scope's close cancels what is left
         }
     }
 
@@ -109,18 +128,19 @@ public final class EchoServer implements AutoCloseable {
     /**
      * Graceful stop: no new connections, open ones may finish for up to 5 seconds, then they are
      * closed. Returns when every connection thread has ended.
+     *
+     * @throws InterruptedException if interrupted while waiting
+     * @throws IOException if the listener cannot be closed
      */
     @Override
     public void close() throws IOException, InterruptedException {
-        listener.close();  // accept() fails: the acceptor ends
-        acceptor.join();
-        connections.shutdown();
-        if (!connections.awaitTermination(5, TimeUnit.SECONDS)) {
+        listener.close();  // accept() fails: the acceptor stops accepting and joins its connections
+        acceptor.join(5_000);
+        if (acceptor.isAlive()) {
             for (Socket socket : open) {
                 socket.close(); // a blocking socket read ignores interrupts on platform threads: close it
             }
-            connections.shutdownNow();
-            connections.awaitTermination(5, TimeUnit.SECONDS);
+            acceptor.join();
         }
     }
 
@@ -137,20 +157,14 @@ public final class EchoServer implements AutoCloseable {
         long began = System.nanoTime();
         int echoed = 0;
         EchoServer server = start();
-        try {
-            ExecutorService clientThreads = Executors.newFixedThreadPool(clients);
-            try {
-                List<Future<Integer>> results = new ArrayList<>();
-                for (int c = 0; c < clients; c++) {
-                    int client = c;
-                    results.add(clientThreads.submit(() -> talk(server.port(), client, messagesPerClient)));
-                }
-                for (Future<Integer> result : results) {
-                    echoed += result.get();
-                }
-            } finally {
-                clientThreads.shutdownNow();
-                clientThreads.awaitTermination(10, TimeUnit.SECONDS);
+        try (TaskScope clientScope = TaskScope.open()) { // fail-fast: a broken client fails the run
+            List<Task<Integer>> results = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int client = c;
+                results.add(clientScope.fork(() -> talk(server.port(), client, messagesPerClient)));
+            }
+            for (int matched : clientScope.gather(results)) {
+                echoed += matched;
             }
         } finally {
             server.close();
@@ -176,19 +190,6 @@ public final class EchoServer implements AutoCloseable {
         return matched;
     }
 
-    private static ExecutorService perConnectionExecutor() {
-        if (Runtime.version().feature() >= 21) {
-            try {
-                // Executors.newVirtualThreadPerTaskExecutor(), found by reflection: this module compiles for 17.
-                return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-            } catch (ReflectiveOperationException e) {
-                // fall through to platform threads
-            }
-        }
-        AtomicInteger number = new AtomicInteger();
-        return Executors.newCachedThreadPool(task -> new Thread(task, "echo-connection-" + number.incrementAndGet()));
-    }
-
     /**
      * Serves 100 concurrent clients, 50 lines each.
      *
@@ -200,7 +201,7 @@ public final class EchoServer implements AutoCloseable {
         System.out.printf("%d concurrent clients x %d lines: %,d of %,d echoed correctly, %,d bytes, %d connections"
                         + " served, %d ms, stopped gracefully%n", r.clients(), r.messagesPerClient(), r.echoedCorrectly(),
                 r.clients() * r.messagesPerClient(), r.bytesEchoed(), r.connectionsServed(), r.millis());
-        System.out.println("A thread per connection (" + (Runtime.version().feature() >= 21 ? "virtual" : "platform")
+        System.out.println("A thread per connection, children of a TaskScope (" + (Runtime.version().feature() >= 21 ? "virtual" : "platform")
                 + " threads here): blocking code, one line per step, no callbacks.");
     }
 }

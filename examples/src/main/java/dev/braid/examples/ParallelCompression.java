@@ -1,5 +1,6 @@
 package dev.braid.examples;
 
+import dev.braid.patterns.Parallel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -11,10 +12,6 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
@@ -25,7 +22,7 @@ import java.util.zip.GZIPOutputStream;
  * threads); in Java a few threads do it, because compression runs truly in parallel.
  *
  * <p>The example generates files under a temporary directory, gzips them one after another,
- * then again with at most {@code concurrency} at once, checks every archive decompresses to
+ * then again with at most {@code concurrency} at once ({@link Parallel#map}), checks every archive decompresses to
  * exactly the original bytes, and deletes everything.
  *
  * <p>Run it: {@code mvn -q -pl examples -am package -DskipTests -Dtour=ParallelCompression}
@@ -96,25 +93,12 @@ public final class ParallelCompression {
     }
 
     /**
-     * Compresses every file with at most {@code concurrency} compressions at once: a fixed pool
-     * of that many threads, results in input order, the first failure rethrown.
+     * Compresses every file with at most {@code concurrency} compressions at once:
+     * {@link Parallel#map} runs them on a scope's threads, returns the archives in input order,
+     * and fails fast (the first failure cancels the rest and is thrown).
      */
     static List<Path> compressAll(List<Path> originals, Path outDir, int concurrency) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        try {
-            List<Future<Path>> futures = new ArrayList<>();
-            for (Path file : originals) {
-                futures.add(pool.submit(() -> gzip(file, outDir)));
-            }
-            List<Path> archives = new ArrayList<>();
-            for (Future<Path> future : futures) {
-                archives.add(future.get());
-            }
-            return archives;
-        } finally {
-            pool.shutdownNow();
-            pool.awaitTermination(30, TimeUnit.SECONDS);
-        }
+        return Parallel.map(originals, concurrency, file -> gzip(file, outDir));
     }
 
     /**
@@ -172,7 +156,7 @@ public final class ParallelCompression {
         Result r = run(24, 512 * 1024, 4);
         System.out.printf("%d files, %,d bytes -> %,d bytes gzipped (%.1fx smaller), %d of %d verified%n",
                 r.files(), r.bytesIn(), r.bytesOut(), (double) r.bytesIn() / r.bytesOut(), r.verified(), r.files());
-        System.out.printf("sequential: %d ms; %d at a time: %d ms (%.1fx faster on %d cores)%n",
+        System.out.printf("sequential: %d ms; Parallel.map, %d at a time: %d ms (%.1fx faster on %d cores)%n",
                 r.sequentialMillis(), r.concurrency(), r.parallelMillis(),
                 (double) r.sequentialMillis() / Math.max(1, r.parallelMillis()), Runtime.getRuntime().availableProcessors());
     }
