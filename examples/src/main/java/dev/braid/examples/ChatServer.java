@@ -1,5 +1,8 @@
 package dev.braid.examples;
 
+import dev.braid.scope.FailurePolicy;
+import dev.braid.scope.Task;
+import dev.braid.scope.TaskScope;
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -18,12 +21,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -33,6 +30,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * client's outbox is full, the message is dropped for that client alone and counted. (The
  * unbounded alternative lets one stuck reader grow the server's heap without limit; the
  * blocking one lets it freeze every sender.)
+ *
+ * <p>Every connection's reader and writer are children of the server's {@link TaskScope}; the
+ * clients of the demo are children of another. Each scope's close returns only when all its
+ * children have ended.
  *
  * <p>The run: several fast clients each send a batch of messages while one slow client reads
  * nothing; the fast clients finish, receiving every message; only then does the slow client
@@ -80,10 +81,10 @@ public final class ChatServer implements AutoCloseable {
 
     private final ServerSocket listener;
     private final int outboxCapacity;
-    private final ExecutorService threads = perTaskExecutor();
     private final Thread acceptor;
     private final List<Member> members = new CopyOnWriteArrayList<>();  // connected now
     private final List<Member> everyone = new CopyOnWriteArrayList<>(); // ever joined, for the accounting
+    private final List<Member> connecting = new CopyOnWriteArrayList<>(); // every socket accepted, to close on a forced stop
     private boolean closed; // guarded by this
     private final Object joinedLock = new Object();
     private int joined;
@@ -112,18 +113,40 @@ public final class ChatServer implements AutoCloseable {
         return listener.getLocalPort();
     }
 
+    /**
+     * Accepts clients; each gets two children in the server's {@link TaskScope}: a reader that
+     * broadcasts what the client says, and a writer that drains the client's outbox.
+     * SUPERVISE: one client's failure does not cancel the others. When the listener closes,
+     * {@code join} waits for every connection to finish (close() ends them), and the scope's
+     * close guarantees that no connection thread is left.
+     */
     private void acceptLoop() {
-        while (true) {
-            Socket socket;
-            try {
-                socket = listener.accept();
-                socket.setSendBufferSize(4096); // small, so a stalled reader fills its outbox quickly
-            } catch (IOException e) {
-                return; // listener closed
+        try (TaskScope connections = TaskScope.builder()
+                .failurePolicy(FailurePolicy.SUPERVISE)
+                .name("chat-connections")
+                .open()) {
+            while (true) {
+                Socket socket;
+                try {
+                    socket = listener.accept();
+                    socket.setSendBufferSize(4096); // small, so a stalled reader fills its outbox quickly
+                } catch (IOException e) {
+                    break; // listener closed
+                }
+                Member member = new Member(socket);
+                connecting.add(member);
+                connections.fork(() -> {
+                    read(member);
+                    return null;
+                });
+                connections.fork(() -> {
+                    write(member);
+                    return null;
+                });
             }
-            Member member = new Member(socket);
-            threads.execute(() -> read(member));
-            threads.execute(() -> write(member));
+            connections.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -231,18 +254,20 @@ public final class ChatServer implements AutoCloseable {
             return;
         }
         closed = true;
-        listener.close();
-        acceptor.join();
+        listener.close(); // the acceptor stops accepting and joins its connections
         for (Member member : members) {
-            member.socket.shutdownInput(); // the reader sees end of stream and leaves, ending the outbox
-        }
-        threads.shutdown();
-        if (!threads.awaitTermination(10, TimeUnit.SECONDS)) {
-            for (Member member : members) {
-                member.socket.close();
+            try {
+                member.socket.shutdownInput(); // the reader sees end of stream and leaves, ending the outbox
+            } catch (IOException alreadyClosed) {
+                // the member is leaving on its own
             }
-            threads.shutdownNow();
-            threads.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        acceptor.join(10_000);
+        if (acceptor.isAlive()) {
+            for (Member member : connecting) {
+                member.socket.close(); // a socket read or write ignores interrupts on platform threads: close it
+            }
+            acceptor.join();
         }
     }
 
@@ -260,9 +285,11 @@ public final class ChatServer implements AutoCloseable {
         if (fastClients < 2) {
             throw new IllegalArgumentException("fastClients must be at least 2, got " + fastClients);
         }
-        ExecutorService clientThreads = Executors.newCachedThreadPool();
         ChatServer server = start(outboxCapacity);
-        try (Socket slow = new Socket()) {
+        List<Socket> sockets = new ArrayList<>();
+        try (TaskScope clients = TaskScope.open()) { // fail-fast: a broken client fails the run
+            Socket slow = new Socket();
+            sockets.add(slow);
             slow.setReceiveBufferSize(4096); // before connecting, so the window is small
             slow.setSoTimeout(30_000);       // a bug in the demo fails it instead of hanging it
             slow.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
@@ -270,52 +297,46 @@ public final class ChatServer implements AutoCloseable {
             server.awaitJoined(1);
 
             List<Socket> fast = new ArrayList<>();
-            try {
-                for (int c = 0; c < fastClients; c++) {
-                    Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
-                    socket.setSoTimeout(30_000);
-                    fast.add(socket);
-                    send(socket, "fast" + c);
-                }
-                server.awaitJoined(1 + fastClients); // everyone is in before anyone speaks
-
-                long began = System.nanoTime();
-                List<Future<Integer>> received = new ArrayList<>();
-                int expectedEach = (fastClients - 1) * messagesPerClient;
-                for (int c = 0; c < fastClients; c++) {
-                    Socket socket = fast.get(c);
-                    int me = c;
-                    clientThreads.submit(() -> {
-                        for (int m = 0; m < messagesPerClient; m++) {
-                            send(socket, "message " + m + " " + "x".repeat(150)); // ~170 bytes a line
-                        }
-                        return null;
-                    });
-                    received.add(clientThreads.submit(() -> receiveDistinct(socket, expectedEach, "fast" + me)));
-                }
-                List<Integer> fastReceived = new ArrayList<>();
-                for (Future<Integer> count : received) {
-                    fastReceived.add(count.get());
-                }
-                long fastMillis = (System.nanoTime() - began) / 1_000_000;
-
-                // Now the slow client reads; the server stops gracefully and delivers its outbox.
-                Future<Integer> slowReceived = clientThreads.submit(() -> receiveToEnd(slow));
-                for (Socket socket : fast) {
-                    socket.close();
-                }
-                server.close();
-                return new Result(fastClients, messagesPerClient, fastReceived, fastMillis, slowReceived.get(),
-                        server.droppedFor("slow"));
-            } finally {
-                for (Socket socket : fast) {
-                    socket.close();
-                }
+            for (int c = 0; c < fastClients; c++) {
+                Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port());
+                sockets.add(socket);
+                socket.setSoTimeout(30_000);
+                fast.add(socket);
+                send(socket, "fast" + c);
             }
-        } finally {
+            server.awaitJoined(1 + fastClients); // everyone is in before anyone speaks
+
+            long began = System.nanoTime();
+            List<Task<Integer>> received = new ArrayList<>();
+            int expectedEach = (fastClients - 1) * messagesPerClient;
+            for (int c = 0; c < fastClients; c++) {
+                Socket socket = fast.get(c);
+                int me = c;
+                clients.fork(() -> {
+                    for (int m = 0; m < messagesPerClient; m++) {
+                        send(socket, "message " + m + " " + "x".repeat(150)); // ~170 bytes a line
+                    }
+                    return null;
+                });
+                received.add(clients.fork(() -> receiveDistinct(socket, expectedEach, "fast" + me)));
+            }
+            List<Integer> fastReceived = clients.gather(received);
+            long fastMillis = (System.nanoTime() - began) / 1_000_000;
+
+            // Now the slow client reads; the server stops gracefully and delivers its outbox.
+            Task<Integer> slowReceived = clients.fork(() -> receiveToEnd(slow));
+            for (Socket socket : fast) {
+                socket.close();
+            }
             server.close();
-            clientThreads.shutdownNow();
-            clientThreads.awaitTermination(10, TimeUnit.SECONDS);
+            clients.join();
+            return new Result(fastClients, messagesPerClient, fastReceived, fastMillis, slowReceived.resultNow(),
+                    server.droppedFor("slow"));
+        } finally {
+            for (Socket socket : sockets) {
+                socket.close();
+            }
+            server.close();
         }
     }
 
@@ -347,18 +368,6 @@ public final class ChatServer implements AutoCloseable {
             count++;
         }
         return count;
-    }
-
-    private static ExecutorService perTaskExecutor() {
-        if (Runtime.version().feature() >= 21) {
-            try {
-                return (ExecutorService) Executors.class.getMethod("newVirtualThreadPerTaskExecutor").invoke(null);
-            } catch (ReflectiveOperationException e) {
-                // fall through to platform threads
-            }
-        }
-        AtomicInteger number = new AtomicInteger();
-        return Executors.newCachedThreadPool(task -> new Thread(task, "chat-connection-" + number.incrementAndGet()));
     }
 
     /**

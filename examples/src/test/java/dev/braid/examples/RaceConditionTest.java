@@ -25,9 +25,4 @@ class RaceConditionTest {
         assertThat(byName.get("LongAdder").lost()).isZero();
         assertThat(tallies).allSatisfy(t -> assertThat(t.expected()).isPositive());
     }
-
-    @Test
-    void theTourKnowsEveryExample() {
-        assertThat(Tour.examples()).containsKey("RaceCondition");
-    }
 }
