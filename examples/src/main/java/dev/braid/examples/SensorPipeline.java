@@ -107,8 +107,8 @@ public final class SensorPipeline {
     }
 
     /** The calibrate stage: looks up the sensor's calibration (simulated latency), applies the offset. */
-    private static Calibrated calibrate(Reading reading, long latencyMicros) {
-        LockSupport.parkNanos(latencyMicros * 1_000); // stands in for a lookup in a calibration service
+    private static Calibrated calibrate(Reading reading, long latencyMicros) throws InterruptedException {
+        Thread.sleep(latencyMicros / 1_000, (int) (latencyMicros % 1_000) * 1_000); // a lookup in a calibration service
         return new Calibrated(reading.sensor(), reading.sequence(), reading.celsius() - 0.3);
     }
 

@@ -2,22 +2,11 @@ package dev.braid.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.awt.image.BufferedImage;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class ImagePipelineTest {
 
-    /**
-     * Java2D starts one daemon thread per JVM ("Java2D Disposer") the first time an image is
-     * drawn, and never stops it. It is the JDK's, not the example's: start it before the
-     * thread-leak check takes its snapshot.
-     */
-    @BeforeAll
-    static void startJava2dOnce() {
-        BufferedImage image = new BufferedImage(2, 2, BufferedImage.TYPE_INT_RGB);
-        image.createGraphics().dispose();
-    }
+    // Java2D's own daemon thread is started before the leak check by StartJdkHelperThreads.
 
     @Test
     void everyImageIsSavedAndDecodesAt800x600() throws Exception {
