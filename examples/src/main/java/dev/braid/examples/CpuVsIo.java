@@ -267,6 +267,7 @@ public final class CpuVsIo {
         System.out.printf("CPU-bound work stops speeding up at %d workers (the cores); I/O-bound work keeps"
                 + " scaling with workers. No GIL: Java threads run CPU work truly in parallel.%n", cores);
         System.out.println("Platform threads each hold an OS thread and a native stack (peak threads grows with"
-                + " workers); virtual threads park on the heap and share a few carrier threads.");
+                + " workers); virtual threads park on the heap and share a few carrier threads. Heap Δ is"
+                + " approximate: each new thread claims its own allocation buffer.");
     }
 }

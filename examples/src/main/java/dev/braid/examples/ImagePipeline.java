@@ -2,6 +2,7 @@ package dev.braid.examples;
 
 import dev.braid.pipeline.Pipeline;
 import dev.braid.pipeline.PipelineStats;
+import dev.braid.pipeline.StageStats;
 import java.awt.Color;
 import java.awt.GradientPaint;
 import java.awt.Graphics2D;
@@ -90,7 +91,9 @@ public final class ImagePipeline {
             int decoded = countDecodedAt800x600(sequentialOut) + countDecodedAt800x600(pipelinedOut);
             StringBuilder stages = new StringBuilder();
             for (String stage : List.of("load", "resize", "blur", "sink")) {
-                stages.append(stage).append('=').append(stats.stage(stage)).append("; ");
+                StageStats s = stats.stage(stage);
+                stages.append(stages.length() == 0 ? "" : ", ").append(stage).append(" x").append(s.workers())
+                        .append(": ").append(s.completed()).append(" done, ").append(s.failed()).append(" failed");
             }
             return new Result(images, sequentialMillis, pipelinedMillis, stats.delivered(), decoded, stages.toString());
         } finally {
@@ -190,8 +193,8 @@ public final class ImagePipeline {
         System.setProperty("java.awt.headless", "true");
         Result r = run(100, 960);
         System.out.printf("%d images: load -> resize %dx%d -> blur -> save JPEG%n", r.images(), WIDTH, HEIGHT);
-        System.out.printf("sequential: %d ms; pipelined (load x2, resize x2, blur x3, save x1): %d ms (%.1fx on %d"
-                        + " cores)%n", r.sequentialMillis(), r.pipelinedMillis(),
+        System.out.printf("sequential: %d ms; pipelined (load x2, resize x2, blur x3, save x1): %d ms (speedup %.1fx on"
+                        + " %d cores)%n", r.sequentialMillis(), r.pipelinedMillis(),
                 (double) r.sequentialMillis() / Math.max(1, r.pipelinedMillis()), Runtime.getRuntime().availableProcessors());
         System.out.printf("pipeline delivered %d; %d of %d saved files decode at 800x600%n", r.delivered(),
                 r.decodedAt800x600(), 2 * r.images());
