@@ -245,8 +245,9 @@ public final class CpuVsIo {
         int cpuWork = 60_000;
         Duration ioWait = Duration.ofMillis(25);
         int cores = Runtime.getRuntime().availableProcessors();
-        System.out.printf("%d tasks per batch on %d cores (JDK %d%s); CPU task: count primes below %,d;"
-                        + " I/O task: sleep %d ms%n", tasks, cores, Runtime.version().feature(),
+        System.out.printf("%d tasks per batch on %d cores (load average %.1f, JDK %d%s); CPU task: count primes"
+                        + " below %,d; I/O task: sleep %d ms%n", tasks, cores,
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), Runtime.version().feature(),
                 virtualThreadsAvailable() ? ", virtual threads available" : ", no virtual threads before JDK 21",
                 cpuWork, ioWait.toMillis());
         for (int i = 0; i < tasks; i++) {

@@ -159,5 +159,7 @@ public final class ParallelCompression {
         System.out.printf("sequential: %d ms; Parallel.map, %d at a time: %d ms (speedup %.1fx on %d cores)%n",
                 r.sequentialMillis(), r.concurrency(), r.parallelMillis(),
                 (double) r.sequentialMillis() / Math.max(1, r.parallelMillis()), Runtime.getRuntime().availableProcessors());
+        System.out.printf("(system load average %.1f: compression is CPU-bound, so the speedup is capped by idle cores)%n",
+                java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
     }
 }
