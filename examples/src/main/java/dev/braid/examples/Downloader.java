@@ -6,12 +6,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Scenario: download many files from a slow server. Each response takes 200 ms (the server
  * waits before answering, like a distant API); one at a time that is 200 ms per file, while
  * {@link Parallel#map} fetches them concurrently, at most {@code maxConcurrency} at once, and
- * returns the bodies in the order of the URLs. Every body is checked byte for byte.
+ * returns the bodies in the order of the URLs. Every body is checked byte for byte. (The
+ * in-flight count is kept by the client: the server's own count lags, since a handler thread
+ * finishes a moment after its client has the whole response.)
  *
  * <p>Run it: {@code mvn -q -pl examples -am package -DskipTests -Dtour=Downloader}
  */
@@ -26,10 +29,10 @@ public final class Downloader {
      * @param sequentialMillis time one at a time
      * @param parallelMillis time with {@code Parallel.map}
      * @param maxConcurrency the bound given to {@code Parallel.map}
-     * @param serverConcurrency the most requests the server handled at once
+     * @param mostInFlight the most downloads in flight at once during {@code Parallel.map}
      */
     public record Result(int files, long bytes, int intact, long sequentialMillis, long parallelMillis,
-                         int maxConcurrency, int serverConcurrency) {
+                         int maxConcurrency, int mostInFlight) {
     }
 
     private Downloader() {
@@ -62,8 +65,17 @@ public final class Downloader {
             }
             long sequentialMillis = (System.nanoTime() - began) / 1_000_000;
 
+            AtomicInteger inFlight = new AtomicInteger();
+            AtomicInteger mostInFlight = new AtomicInteger(); // counted here: the bound Parallel.map keeps
             began = System.nanoTime();
-            List<byte[]> concurrent = Parallel.map(urls, maxConcurrency, Http::get); // results in URL order
+            List<byte[]> concurrent = Parallel.map(urls, maxConcurrency, url -> { // results in URL order
+                mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                try {
+                    return Http.get(url);
+                } finally {
+                    inFlight.decrementAndGet();
+                }
+            });
             long parallelMillis = (System.nanoTime() - began) / 1_000_000;
 
             long bytes = 0;
@@ -75,7 +87,7 @@ public final class Downloader {
                 bytes += concurrent.get(i).length;
             }
             return new Result(files, bytes, intact, sequentialMillis, parallelMillis, maxConcurrency,
-                    server.maxConcurrentRequests());
+                    mostInFlight.get());
         }
     }
 
@@ -98,8 +110,8 @@ public final class Downloader {
         Result r = run(10, 256 * 1024, Duration.ofMillis(200), 10);
         System.out.printf("%d files, %,d bytes, each response delayed 200 ms; %d of %d downloads byte-exact%n",
                 r.files(), r.bytes(), r.intact(), 2 * r.files());
-        System.out.printf("one at a time: %d ms; Parallel.map(urls, %d, Http::get): %d ms (%.1fx faster; the server"
-                        + " saw up to %d at once)%n", r.sequentialMillis(), r.maxConcurrency(), r.parallelMillis(),
-                (double) r.sequentialMillis() / Math.max(1, r.parallelMillis()), r.serverConcurrency());
+        System.out.printf("one at a time: %d ms; Parallel.map(urls, %d, get): %d ms (%.1fx faster; up to %d"
+                        + " were in flight at once)%n", r.sequentialMillis(), r.maxConcurrency(), r.parallelMillis(),
+                (double) r.sequentialMillis() / Math.max(1, r.parallelMillis()), r.mostInFlight());
     }
 }

@@ -97,8 +97,6 @@ public final class LocalHttpServer implements AutoCloseable {
     private final HttpServer server;
     private final ExecutorService handlers;
     private final List<Long> arrivals = new ArrayList<>(); // System.nanoTime() of each request, guarded by itself
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final AtomicInteger maxInFlight = new AtomicInteger();
 
     private LocalHttpServer(HttpServer server, ExecutorService handlers) {
         this.server = server;
@@ -132,8 +130,6 @@ public final class LocalHttpServer implements AutoCloseable {
         synchronized (arrivals) {
             arrivals.add(arrived);
         }
-        int now = inFlight.incrementAndGet();
-        maxInFlight.accumulateAndGet(now, Math::max);
         try (exchange) {
             Response response;
             try {
@@ -155,8 +151,6 @@ public final class LocalHttpServer implements AutoCloseable {
             }
         } catch (IOException e) {
             // The client went away (it timed out or was cancelled): nothing to answer.
-        } finally {
-            inFlight.decrementAndGet();
         }
     }
 
@@ -180,11 +174,6 @@ public final class LocalHttpServer implements AutoCloseable {
         synchronized (arrivals) {
             return arrivals.size();
         }
-    }
-
-    /** @return the most requests the server was handling at the same moment */
-    public int maxConcurrentRequests() {
-        return maxInFlight.get();
     }
 
     /**

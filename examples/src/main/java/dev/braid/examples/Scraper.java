@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -49,7 +50,7 @@ public final class Scraper {
      * @param timedOut pages cancelled at the deadline
      * @param failed pages that failed (not counting time-outs)
      * @param distinctLinks distinct link targets found on the scraped pages
-     * @param maxInFlight the most fetches the server saw at once
+     * @param maxInFlight the most fetches in flight at once, counted by the scraper
      * @param hitDeadline whether the scope's deadline passed with pages unfinished
      * @param millis time from the first fetch until the scope closed
      * @param sample one scraped page, to show what was extracted
@@ -93,6 +94,8 @@ public final class Scraper {
                 }
                 long began = System.nanoTime();
                 Semaphore slots = new Semaphore(maxInFlight);
+                AtomicInteger inFlight = new AtomicInteger();
+                AtomicInteger mostInFlight = new AtomicInteger();
                 List<Task<Page>> tasks = new ArrayList<>();
                 boolean hitDeadline = false;
                 try (TaskScope scope = TaskScope.builder()
@@ -104,7 +107,12 @@ public final class Scraper {
                         tasks.add(scope.fork(() -> {
                             slots.acquire(); // at most maxInFlight fetches at once
                             try {
-                                return parse(url, Http.getText(url));
+                                mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                                try {
+                                    return parse(url, Http.getText(url));
+                                } finally {
+                                    inFlight.decrementAndGet();
+                                }
                             } finally {
                                 slots.release();
                             }
@@ -135,7 +143,7 @@ public final class Scraper {
                 }
                 Set<String> links = new TreeSet<>();
                 scraped.forEach(page -> links.addAll(page.links()));
-                return new Result(pages, scraped.size(), timedOut, failed, links.size(), site.maxConcurrentRequests(),
+                return new Result(pages, scraped.size(), timedOut, failed, links.size(), mostInFlight.get(),
                         hitDeadline, millis, scraped.isEmpty() ? null : scraped.get(0));
             } finally {
                 serverStopping.countDown();
@@ -171,7 +179,7 @@ public final class Scraper {
      */
     public static void main(String[] args) throws Exception {
         Result r = run(100, 25, 8, Duration.ofSeconds(3));
-        System.out.printf("%d pages, at most 8 in flight (the server saw up to %d), 3 s deadline: %d scraped, %d timed"
+        System.out.printf("%d pages, at most 8 in flight (up to %d were), 3 s deadline: %d scraped, %d timed"
                         + " out %s, %d failed, %d distinct links; scope closed after %d ms with no thread left%n",
                 r.pages(), r.maxInFlight(), r.scraped(), r.timedOut().size(), r.timedOut(), r.failed(),
                 r.distinctLinks(), r.millis());

@@ -12,6 +12,6 @@ class DownloaderTest {
         Downloader.Result r = Downloader.run(7, 10_000, Duration.ofMillis(50), 3);
         assertThat(r.bytes()).isEqualTo(7 * 10_000L);
         assertThat(r.intact()).isEqualTo(2 * 7); // both runs, every file byte-exact and in URL order
-        assertThat(r.serverConcurrency()).isBetween(1, 3);
+        assertThat(r.mostInFlight()).isBetween(1, 3);
     }
 }
