@@ -161,6 +161,28 @@ public final class VirtualThreads {
     }
 
     /**
+     * A factory of unnamed virtual threads, as {@code Thread.ofVirtual().factory()} (and the
+     * JDK's own virtual-thread-per-task executor) makes them: measurably cheaper to create than
+     * named ones, for code that starts a thread per task.
+     *
+     * @return an unnamed virtual thread factory
+     * @throws UnsupportedOperationException if {@link #available()} is false
+     */
+    public static ThreadFactory unnamedVirtualThreadFactory() {
+        if (!AVAILABLE) {
+            throw new UnsupportedOperationException(SUPPORTED
+                    ? "virtual threads are disabled by -D" + DISABLE_PROPERTY + "=true"
+                    : "virtual threads need JDK 21 or later; this is " + Runtime.version());
+        }
+        try {
+            Object builder = (Object) OF_VIRTUAL.invokeExact();
+            return (ThreadFactory) BUILDER_FACTORY.invokeExact(builder);
+        } catch (Throwable e) {
+            throw new AssertionError("Thread.ofVirtual() failed", e);
+        }
+    }
+
+    /**
      * A factory of platform threads named {@code prefix + n}, n counting from 0.
      *
      * @param prefix the thread name prefix
