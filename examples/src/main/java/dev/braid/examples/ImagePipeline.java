@@ -72,6 +72,13 @@ public final class ImagePipeline {
         try {
             List<Path> sources = generate(dir.resolve("in"), images, sourceWidth);
 
+            // Warm-up, not timed: the first images run through cold (interpreted) Java2D and
+            // ImageIO code, which would make whichever variant runs first look slow.
+            Path warmUp = Files.createDirectories(dir.resolve("warm-up"));
+            for (Path source : sources.subList(0, Math.min(5, sources.size()))) {
+                save(blur(resize(load(source))), warmUp);
+            }
+
             Path sequentialOut = Files.createDirectories(dir.resolve("out-sequential"));
             long began = System.nanoTime();
             for (Path source : sources) {
