@@ -242,7 +242,7 @@ public final class CpuVsIo {
     public static void main(String[] args) throws Exception {
         int tasks = 16;
         int[] workers = {1, 2, 4, 8};
-        int cpuWork = 60_000;
+        int cpuWork = 120_000;
         Duration ioWait = Duration.ofMillis(25);
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf("%d tasks per batch on %d cores (load average %.1f, JDK %d%s); CPU task: count primes"
@@ -262,8 +262,9 @@ public final class CpuVsIo {
                 "peak threads", "heap Δ KB");
         for (Row row : rows) {
             long base = row.task().equals("cpu") ? cpuSequential : ioSequential;
-            System.out.printf("%-4s %-26s %7d %8d %7.1fx %12d %11d%n", row.task(), row.model(), row.workers(),
-                    row.millis(), (double) base / Math.max(1, row.millis()), row.peakThreads(), row.heapDeltaKb());
+            String heap = row.heapDeltaKb() < 0 ? "(gc ran)" : String.format("%,d", row.heapDeltaKb());
+            System.out.printf("%-4s %-26s %7d %8d %7.1fx %12d %11s%n", row.task(), row.model(), row.workers(),
+                    row.millis(), (double) base / Math.max(1, row.millis()), row.peakThreads(), heap);
         }
         System.out.printf("CPU-bound work stops speeding up at %d workers (the cores); I/O-bound work keeps"
                 + " scaling with workers. No GIL: Java threads run CPU work truly in parallel.%n", cores);
