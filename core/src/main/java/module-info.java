@@ -11,6 +11,6 @@ module dev.braid.core {
     exports dev.braid.time;
     exports dev.braid.scope;
     exports dev.braid.ratelimit;
+    exports dev.braid.pipeline;
     exports dev.braid.pool;
-    // dev.braid.pipeline is exported here when it lands.
 }

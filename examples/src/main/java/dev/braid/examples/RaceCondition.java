@@ -1,5 +1,6 @@
 package dev.braid.examples;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -57,35 +58,40 @@ public final class RaceCondition {
     }
 
     /**
-     * Runs {@code threads} threads, each incrementing every counter {@code perThread} times.
+     * Runs {@code threads} threads that increment each counter, all at the same time, for
+     * {@code duration}. Each thread counts its own increments, so the expected total is exact
+     * whatever the scheduler did. Running for a time rather than a fixed count keeps the threads
+     * overlapping even on a busy machine, where a short fixed count can finish inside one time
+     * slice per thread and never interleave.
      *
      * @param threads how many threads increment concurrently
-     * @param perThread how many increments each thread makes
+     * @param duration how long every thread keeps incrementing each counter
      * @return one tally per counter: unsafe, synchronized, AtomicLong, LongAdder
      * @throws InterruptedException if interrupted while waiting for the threads
      */
-    public static List<Tally> run(int threads, int perThread) throws InterruptedException {
-        long expected = (long) threads * perThread;
+    public static List<Tally> run(int threads, Duration duration) throws InterruptedException {
         List<Tally> tallies = new ArrayList<>();
 
         UnsafeCounter unsafe = new UnsafeCounter();
-        tallies.add(hammer("unsafe long++", threads, perThread, unsafe::increment, unsafe::get, expected));
+        tallies.add(hammer("unsafe long++", threads, duration, unsafe::increment, unsafe::get));
 
         LockedCounter locked = new LockedCounter();
-        tallies.add(hammer("synchronized", threads, perThread, locked::increment, locked::get, expected));
+        tallies.add(hammer("synchronized", threads, duration, locked::increment, locked::get));
 
         AtomicLong atomic = new AtomicLong();
-        tallies.add(hammer("AtomicLong", threads, perThread, atomic::incrementAndGet, atomic::get, expected));
+        tallies.add(hammer("AtomicLong", threads, duration, atomic::incrementAndGet, atomic::get));
 
         LongAdder adder = new LongAdder();
-        tallies.add(hammer("LongAdder", threads, perThread, adder::increment, adder::sum, expected));
+        tallies.add(hammer("LongAdder", threads, duration, adder::increment, adder::sum));
         return tallies;
     }
 
-    private static Tally hammer(String name, int threads, int perThread, Runnable increment,
-                                java.util.function.LongSupplier read, long expected) throws InterruptedException {
+    private static Tally hammer(String name, int threads, Duration duration, Runnable increment,
+                                java.util.function.LongSupplier read) throws InterruptedException {
         CountDownLatch start = new CountDownLatch(1);
+        LongAdder expected = new LongAdder(); // each thread adds its own count once, at the end
         List<Thread> workers = new ArrayList<>();
+        long[] deadline = new long[1];
         for (int t = 0; t < threads; t++) {
             Thread worker = new Thread(() -> {
                 try {
@@ -94,20 +100,26 @@ public final class RaceCondition {
                     Thread.currentThread().interrupt();
                     return;
                 }
-                for (int i = 0; i < perThread; i++) {
-                    increment.run();
-                }
+                long mine = 0;
+                do {
+                    for (int i = 0; i < 10_000; i++) {
+                        increment.run();
+                    }
+                    mine += 10_000;
+                } while (System.nanoTime() - deadline[0] < 0);
+                expected.add(mine);
             }, "race-" + name + "-" + t);
             worker.start();
             workers.add(worker);
         }
         long began = System.nanoTime();
+        deadline[0] = began + duration.toNanos(); // published to the workers by countDown/await
         start.countDown();
         for (Thread worker : workers) {
             worker.join();
         }
         long millis = (System.nanoTime() - began) / 1_000_000;
-        return new Tally(name, expected, read.getAsLong(), millis);
+        return new Tally(name, expected.sum(), read.getAsLong(), millis);
     }
 
     /**
@@ -118,10 +130,10 @@ public final class RaceCondition {
      */
     public static void main(String[] args) throws InterruptedException {
         int threads = 4;
-        int perThread = 1_000_000;
-        System.out.printf("%d threads x %,d increments each%n", threads, perThread);
+        Duration duration = Duration.ofMillis(300);
+        System.out.printf("%d threads incrementing each counter for %d ms%n", threads, duration.toMillis());
         System.out.printf("%-14s %12s %12s %10s %8s%n", "counter", "expected", "actual", "lost", "ms");
-        for (Tally tally : run(threads, perThread)) {
+        for (Tally tally : run(threads, duration)) {
             System.out.printf("%-14s %,12d %,12d %,10d %8d%n", tally.counter(), tally.expected(),
                     tally.actual(), tally.lost(), tally.millis());
         }

@@ -1,0 +1,599 @@
+package dev.braid.pipeline;
+
+import static dev.braid.pipeline.Accounting.assertIdentity;
+import static dev.braid.pipeline.Accounting.assertStagesBalance;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.braid.testkit.ManualTicker;
+import dev.braid.testkit.ThreadStates;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+class PipelineTest {
+
+    private static List<Integer> range(int n) {
+        return IntStream.range(0, n).boxed().collect(Collectors.toList());
+    }
+
+    /** Small random CPU work, so that workers finish out of order without sleeping. */
+    private static int spin(int x) {
+        int rounds = ThreadLocalRandom.current().nextInt(2_000);
+        long acc = x;
+        for (int i = 0; i < rounds; i++) {
+            acc = acc * 6364136223846793005L + 1442695040888963407L;
+        }
+        return acc == 42 ? x + 1 : x; // never true in practice; keeps the loop alive
+    }
+
+    @Test
+    void pullPipelineMapsFiltersAndDeliversEverything() throws Exception {
+        List<Integer> out = new ArrayList<>();
+        PipelineStats stats = Pipeline.from(range(10_000))
+                .map("double", 3, x -> x * 2)
+                .filter("fifths", 2, x -> x % 5 != 0)
+                .to(out::add)
+                .run();
+        Set<Integer> expected = range(10_000).stream().map(x -> x * 2).filter(x -> x % 5 != 0).collect(Collectors.toSet());
+        assertThat(out).hasSize(expected.size());
+        assertThat(new HashSet<>(out)).isEqualTo(expected);
+        assertThat(stats.accepted()).isEqualTo(10_000);
+        assertThat(stats.delivered()).isEqualTo(expected.size());
+        assertThat(stats.filtered()).isEqualTo(10_000 - expected.size());
+        assertThat(stats.stage("double").completed()).isEqualTo(10_000);
+        assertThat(stats.stages()).extracting(StageStats::name).containsExactly("double", "fifths", "sink");
+        assertIdentity(stats);
+    }
+
+    @Test
+    void stageFunctionsMayThrowCheckedExceptions() throws Exception {
+        StageFunction<String, Integer> parse = s -> {
+            if (s.isEmpty()) {
+                throw new IOException("empty");
+            }
+            return s.length();
+        };
+        List<Integer> out = new ArrayList<>();
+        Pipeline.fromStream(Stream.of("a", "bb", "ccc")).map("parse", 1, parse).ordered().to(out::add).run();
+        assertThat(out).containsExactly(1, 2, 3);
+    }
+
+    @Test
+    void orderedKeepsInputOrderWithEightWorkersAndRandomDelays() throws Exception {
+        List<Integer> out = new ArrayList<>();
+        PipelineStats stats = Pipeline.from(range(20_000))
+                .map("spin", 8, PipelineTest::spin)
+                .filter("drop-sevens", 8, x -> x % 7 != 0)
+                .map("sleepy", 8, x -> {
+                    if (ThreadLocalRandom.current().nextInt(500) == 0) {
+                        Thread.sleep(1); // simulated slow item, not synchronisation
+                    }
+                    return spin(x);
+                })
+                .ordered()
+                .to(out::add)
+                .run();
+        List<Integer> expected = range(20_000).stream().filter(x -> x % 7 != 0).collect(Collectors.toList());
+        assertThat(out).isEqualTo(expected);
+        assertIdentity(stats);
+    }
+
+    @Test
+    void orderedFlatMapKeepsEachItemsResultsInItsPlace() throws Exception {
+        List<String> out = new ArrayList<>();
+        Pipeline.from(range(2_000))
+                .flatMap("explode", 8, x -> {
+                    spin(x);
+                    List<String> parts = new ArrayList<>();
+                    for (int i = 0; i < x % 4; i++) {
+                        parts.add(x + "." + i);
+                    }
+                    return parts;
+                })
+                .ordered()
+                .to(out::add)
+                .run();
+        List<String> expected = new ArrayList<>();
+        for (int x = 0; x < 2_000; x++) {
+            for (int i = 0; i < x % 4; i++) {
+                expected.add(x + "." + i);
+            }
+        }
+        assertThat(out).isEqualTo(expected);
+    }
+
+    @Test
+    void unorderedDeliversEveryItemExactlyOnce() throws Exception {
+        ConcurrentHashMap<Integer, Integer> seen = new ConcurrentHashMap<>();
+        PipelineStats stats = Pipeline.from(range(50_000))
+                .map("a", 4, PipelineTest::spin)
+                .map("b", 4, x -> x)
+                .to(x -> seen.merge(x, 1, Integer::sum))
+                .run();
+        assertThat(seen).hasSize(50_000);
+        assertThat(seen.values()).allMatch(c -> c == 1);
+        assertIdentity(stats);
+    }
+
+    @Test
+    void backpressureStopsTheProducerAtCapacitiesPlusWorkers() throws Exception {
+        Semaphore sinkGate = new Semaphore(0);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(4)
+                .map("a", 2, x -> x)
+                .buffer(3)
+                .to(x -> sinkGate.acquire())
+                .start();
+        AtomicInteger accepted = new AtomicInteger();
+        Thread producer = new Thread(() -> {
+            try {
+                for (int i = 0; ; i++) {
+                    p.put(i);
+                    accepted.incrementAndGet();
+                }
+            } catch (InterruptedException e) {
+                // expected: the test interrupts the blocked producer
+            }
+        });
+        producer.start();
+        // wait until every buffer is full and every worker holds an item
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            PipelineStats s = p.stats();
+            return s.stage("a").bufferDepth() == 4 && s.stage("a").busyWorkers() == 2
+                    && s.stage("sink").bufferDepth() == 3 && s.stage("sink").busyWorkers() == 1;
+        });
+        ThreadStates.awaitParked(producer);
+        // first buffer 4 + two workers holding one each + sink buffer 3 + the sink's item 1
+        assertThat(accepted.get()).isEqualTo(4 + 2 + 3 + 1);
+        assertThat(p.stats().accepted()).isEqualTo(10);
+        assertThat(p.stats().stage("a").busyWorkers()).isEqualTo(2);
+        assertThat(p.stats().stage("a").bufferDepth()).isEqualTo(4);
+        producer.interrupt();
+        producer.join();
+        p.complete();
+        sinkGate.release(10);
+        PipelineStats stats = p.await();
+        assertThat(stats.delivered()).isEqualTo(10);
+        assertIdentity(stats);
+    }
+
+    @Test
+    void inFlightNeverExceedsCapacitiesPlusWorkers() throws Exception {
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger maxInFlight = new AtomicInteger();
+        int bound = 8 + 2 + 5 + 3 + 4 + 1; // buffers 8, 5, 4; workers 2, 3; sink 1
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(8)
+                .map("a", 2, PipelineTest::spin)
+                .buffer(5)
+                .map("b", 3, PipelineTest::spin)
+                .buffer(4)
+                .to(x -> {
+                    if (ThreadLocalRandom.current().nextInt(50) == 0) {
+                        Thread.sleep(1); // a slow sink, not synchronisation
+                    }
+                    inFlight.decrementAndGet();
+                })
+                .start();
+        for (int i = 0; i < 20_000; i++) {
+            // counted before the put, so the measure can only overestimate
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            p.put(i);
+        }
+        p.complete();
+        PipelineStats stats = p.await();
+        assertThat(maxInFlight.get()).isLessThanOrEqualTo(bound + 1); // + the one being put
+        assertThat(stats.delivered()).isEqualTo(20_000);
+    }
+
+    @Test
+    void interruptingABlockedPutLeavesThePipelineWhole() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(1).to(x -> release.await()).start();
+        p.put(1); // taken by the sink, which blocks
+        p.put(2); // fills the buffer
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread producer = new Thread(() -> {
+            try {
+                p.put(3);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        producer.start();
+        ThreadStates.awaitParked(producer);
+        producer.interrupt();
+        producer.join();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        release.countDown();
+        p.complete();
+        PipelineStats stats = p.await();
+        assertThat(stats.accepted()).isEqualTo(2);
+        assertThat(stats.delivered()).isEqualTo(2);
+        assertIdentity(stats);
+    }
+
+    @Test
+    void offerTimesOutWhenFullAndZeroMeansNoWait() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(1).to(x -> release.await()).start();
+        p.put(1);
+        // the sink takes item 1 eventually; then the buffer has room for exactly one more
+        assertThat(p.offer(2, Duration.ofSeconds(10))).isTrue();
+        awaitSinkBusy(p);
+        assertThat(p.offer(3, Duration.ZERO)).isFalse();
+        assertThat(p.offer(3, Duration.ofMillis(1))).isFalse();
+        assertThatThrownBy(() -> p.offer(3, Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("PT-0.001S");
+        release.countDown();
+        p.close();
+        assertThat(p.stats().delivered()).isEqualTo(2);
+    }
+
+    private static void awaitSinkBusy(RunningPipeline<?> p) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (p.stats().stage("sink").busyWorkers() == 0) {
+            assertThat(System.nanoTime() - deadline).as("sink never became busy").isNegative();
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    @Test
+    void putAfterCompleteOrCancelIsRefusedAndNothingAcceptedIsLost() throws Exception {
+        List<Integer> out = Collections.synchronizedList(new ArrayList<>());
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(16).map("id", 2, x -> x).to(out::add).start();
+        for (int i = 0; i < 10; i++) {
+            p.put(i);
+        }
+        p.complete();
+        assertThatThrownBy(() -> p.put(99)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("complete()");
+        assertThatThrownBy(() -> p.offer(99, Duration.ZERO)).isInstanceOf(IllegalStateException.class);
+        PipelineStats stats = p.await();
+        assertThat(out).containsExactlyInAnyOrderElementsOf(range(10));
+        assertIdentity(stats);
+
+        RunningPipeline<Integer> q = Pipeline.<Integer>push(16).to(x -> { }).start();
+        q.cancel();
+        assertThatThrownBy(() -> q.put(1)).isInstanceOf(IllegalStateException.class).hasMessageContaining("cancelled");
+        assertIdentity(q.await());
+    }
+
+    @Test
+    void aProducerBlockedInPutIsReleasedByCancel() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(1).to(x -> never.await()).start();
+        p.put(1);
+        p.put(2);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        Thread producer = new Thread(() -> {
+            try {
+                p.put(3);
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        producer.start();
+        ThreadStates.awaitParked(producer);
+        List<Integer> returned = p.cancel();
+        producer.join();
+        assertThat(thrown.get()).isInstanceOf(IllegalStateException.class).hasMessageContaining("cancelled");
+        assertThat(returned).containsExactly(2);
+        PipelineStats stats = p.await();
+        assertThat(stats.returned()).isEqualTo(1);
+        assertThat(stats.failed()).isEqualTo(1); // item 1, interrupted in the sink
+        assertIdentity(stats);
+    }
+
+    @Test
+    void cancelMidStreamReturnsExactlyTheUnstartedItemsInOrder() throws Exception {
+        CountDownLatch started = new CountDownLatch(3);
+        CountDownLatch never = new CountDownLatch(1);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(100)
+                .map("hold", 3, x -> {
+                    started.countDown();
+                    never.await(); // until cancel interrupts
+                    return x;
+                })
+                .to(x -> { })
+                .start();
+        for (int i = 0; i < 50; i++) {
+            p.put(i);
+        }
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        List<Integer> returned = p.cancel();
+        assertThat(returned).isEqualTo(range(50).subList(3, 50));
+        assertThat(p.cancel()).as("a second cancel returns nothing new").isEmpty();
+        PipelineStats stats = p.await();
+        assertThat(stats.returned()).isEqualTo(47);
+        assertThat(stats.failed()).isEqualTo(3);
+        assertThat(stats.delivered()).isZero();
+        assertIdentity(stats);
+        assertThat(p.await()).as("await after cancel returns the stats again").isEqualTo(stats);
+    }
+
+    @Test
+    void cancelAfterNormalEndChangesNothing() throws Exception {
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(4).to(x -> { }).start();
+        p.put(1);
+        p.complete();
+        PipelineStats stats = p.await();
+        assertThat(p.cancel()).isEmpty();
+        assertThat(p.await()).isEqualTo(stats);
+        assertThat(stats.delivered()).isEqualTo(1);
+    }
+
+    @Test
+    void runIsCancelledWhenTheCallerIsInterrupted() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicReference<Throwable> thrown = new AtomicReference<>();
+        AtomicInteger delivered = new AtomicInteger();
+        Set<Thread> workers = ConcurrentHashMap.newKeySet();
+        Thread caller = new Thread(() -> {
+            try {
+                Pipeline.from(range(1_000))
+                        .map("hold", 2, x -> {
+                            workers.add(Thread.currentThread());
+                            started.countDown();
+                            never.await();
+                            return x;
+                        })
+                        .to(x -> delivered.incrementAndGet())
+                        .run();
+            } catch (Throwable e) {
+                thrown.set(e);
+            }
+        });
+        caller.start();
+        assertThat(started.await(10, TimeUnit.SECONDS)).isTrue();
+        ThreadStates.awaitParked(caller); // blocked in put: the first buffer is full
+        caller.interrupt();
+        caller.join();
+        assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+        assertThat(delivered.get()).isZero();
+        for (Thread w : workers) {
+            assertThat(w.isAlive()).as("worker %s ended before run() returned", w).isFalse();
+        }
+    }
+
+    @Test
+    void closeCompletesAndWaits() throws Exception {
+        List<Integer> out = Collections.synchronizedList(new ArrayList<>());
+        RunningPipeline<Integer> p;
+        try (RunningPipeline<Integer> q = Pipeline.<Integer>push(2).map("inc", 2, x -> x + 1).to(out::add).start()) {
+            p = q;
+            for (int i = 0; i < 100; i++) {
+                q.put(i);
+            }
+        }
+        assertThat(out).hasSize(100);
+        assertIdentity(p.await());
+    }
+
+    @Test
+    void awaitWithTimeout() throws Exception {
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(2).to(x -> { }).start();
+        assertThatThrownBy(() -> p.await(Duration.ZERO)).isInstanceOf(TimeoutException.class);
+        assertThatThrownBy(() -> p.await(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT-1S");
+        p.complete();
+        assertThat(p.await(Duration.ofSeconds(30)).accepted()).isZero();
+    }
+
+    @Test
+    void batchesBySize() throws Exception {
+        List<List<Integer>> out = new ArrayList<>();
+        PipelineStats stats = Pipeline.from(range(25))
+                .batch("group", 10, Duration.ofHours(1))
+                .to(out::add)
+                .run();
+        assertThat(out).containsExactly(range(10), range(20).subList(10, 20), range(25).subList(20, 25));
+        assertThat(stats.stage("group").accepted()).isEqualTo(25);
+        assertThat(stats.stage("group").completed()).isEqualTo(25);
+        assertThat(stats.stage("sink").accepted()).isEqualTo(3);
+        assertStagesBalance(stats);
+    }
+
+    @Test
+    void batchesByDelayOnTheTicker() throws Exception {
+        ManualTicker ticker = new ManualTicker();
+        List<List<Integer>> out = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch delivered = new CountDownLatch(1);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(16)
+                .batch("group", 100, Duration.ofMillis(20))
+                .ticker(ticker)
+                .to(b -> {
+                    out.add(b);
+                    delivered.countDown();
+                })
+                .start();
+        p.put(1);
+        p.put(2);
+        p.put(3);
+        // the batch worker holds the partial batch and keeps waiting while the ticker stands still
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (p.stats().stage("group").busyWorkers() == 0 || p.stats().stage("group").bufferDepth() > 0) {
+            assertThat(System.nanoTime() - deadline).isNegative();
+            Thread.yield();
+        }
+        assertThat(delivered.await(60, TimeUnit.MILLISECONDS)).as("no batch before the ticker moves").isFalse();
+        ticker.advance(Duration.ofMillis(20));
+        assertThat(delivered.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).containsExactly(List.of(1, 2, 3));
+        p.complete();
+        assertStagesBalance(p.await());
+    }
+
+    @Test
+    void peekSeesEveryItem() throws Exception {
+        AtomicInteger peeked = new AtomicInteger();
+        List<Integer> out = new ArrayList<>();
+        Pipeline.from(range(100)).peek("count", 2, x -> peeked.incrementAndGet()).ordered().to(out::add).run();
+        assertThat(peeked.get()).isEqualTo(100);
+        assertThat(out).isEqualTo(range(100));
+    }
+
+    @Test
+    void statsAreReadableWhileRunning() throws Exception {
+        CountDownLatch gate = new CountDownLatch(1);
+        CountDownLatch inside = new CountDownLatch(2);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(10)
+                .map("slow", 2, x -> {
+                    inside.countDown();
+                    gate.await();
+                    return x;
+                })
+                .to(x -> { })
+                .start();
+        for (int i = 0; i < 6; i++) {
+            p.put(i);
+        }
+        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+        StageStats slow = p.stats().stage("slow");
+        assertThat(slow.accepted()).isEqualTo(6);
+        assertThat(slow.busyWorkers()).isEqualTo(2);
+        assertThat(slow.bufferDepth()).isEqualTo(4);
+        assertThat(slow.bufferCapacity()).isEqualTo(10);
+        assertThat(slow.workers()).isEqualTo(2);
+        assertThat(slow.completed()).isZero();
+        gate.countDown();
+        p.complete();
+        PipelineStats done = p.await();
+        assertThat(done.stage("slow").completed()).isEqualTo(6);
+        assertThat(done.throughput()).isPositive();
+        assertThat(done.stage("slow").throughput()).isPositive();
+    }
+
+    @Test
+    void aSuppliedExecutorRunsTheWorkers() throws Exception {
+        ExecutorService pool = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "mine");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            Set<String> names = ConcurrentHashMap.newKeySet();
+            Pipeline.from(range(1_000))
+                    .map("a", 3, x -> {
+                        names.add(Thread.currentThread().getName());
+                        return x;
+                    })
+                    .executor(pool)
+                    .to(x -> names.add(Thread.currentThread().getName()))
+                    .run();
+            assertThat(names).containsExactly("mine");
+        } finally {
+            pool.shutdown();
+            assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+
+    @Test
+    void pushPipelineWithoutStages() throws Exception {
+        List<String> out = new ArrayList<>();
+        try (RunningPipeline<String> p = Pipeline.<String>push(1).to(out::add).start()) {
+            p.put("a");
+            p.put("b");
+        }
+        assertThat(out).containsExactly("a", "b");
+    }
+
+    @Test
+    void startedPullPipelineFeedsItself() throws Exception {
+        List<Integer> out = Collections.synchronizedList(new ArrayList<>());
+        RunningPipeline<Integer> p = Pipeline.fromIterator(range(500).iterator()).map("id", 2, x -> x).ordered()
+                .to(out::add).start();
+        assertThatThrownBy(() -> p.put(1)).isInstanceOf(IllegalStateException.class).hasMessageContaining("source");
+        PipelineStats stats = p.await();
+        assertThat(out).isEqualTo(range(500));
+        assertIdentity(stats);
+    }
+
+    @Test
+    void badInputIsRefusedClearly() {
+        Pipeline<Integer, Integer> p = Pipeline.push(4);
+        assertThatThrownBy(() -> Pipeline.push(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+        assertThatThrownBy(() -> Pipeline.push(-3)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-3");
+        assertThatThrownBy(() -> p.map("m", 0, x -> x)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0");
+        assertThatThrownBy(() -> p.filter("f", -1, x -> true)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("-1");
+        assertThatThrownBy(() -> p.map("m", 1, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("fn");
+        assertThatThrownBy(() -> p.filter("f", 1, null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> p.to(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("sink");
+        assertThatThrownBy(() -> p.map(null, 1, x -> x)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> p.map(" ", 1, x -> x)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> p.map("a", 1, x -> x).map("a", 1, x -> x)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'a'");
+        assertThatThrownBy(() -> p.map("sink", 1, x -> x)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> p.buffer(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> p.batch("b", 0, Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> p.batch("b", 2, Duration.ofSeconds(-2))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("PT-2S");
+        assertThatThrownBy(() -> p.onError(ErrorPolicy.skipAndReport())).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> Pipeline.from(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> p.to(x -> { }).run()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("push");
+    }
+
+    @Test
+    void nullItemsAreRejected() throws Exception {
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(4).to(x -> { }).start();
+        assertThatThrownBy(() -> p.put(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> p.offer(null, Duration.ZERO)).isInstanceOf(NullPointerException.class);
+        p.complete();
+        assertThat(p.await().accepted()).isZero();
+
+        List<Integer> withNull = new ArrayList<>(List.of(1, 2));
+        withNull.add(null);
+        assertThatThrownBy(() -> Pipeline.from(withNull).to(x -> { }).run())
+                .isInstanceOf(PipelineFailedException.class)
+                .hasCauseInstanceOf(NullPointerException.class)
+                .satisfies(e -> assertThat(((PipelineFailedException) e).stage()).isEqualTo("source"));
+    }
+
+    @Test
+    void aFailingSourceFailsThePipeline() {
+        Iterable<Integer> broken = () -> new java.util.Iterator<>() {
+            int n;
+
+            @Override
+            public boolean hasNext() {
+                if (n == 5) {
+                    throw new UncheckedIOException(new IOException("disk gone"));
+                }
+                return true;
+            }
+
+            @Override
+            public Integer next() {
+                return n++;
+            }
+        };
+        assertThatThrownBy(() -> Pipeline.from(broken).map("id", 2, x -> x).to(x -> { }).run())
+                .isInstanceOf(PipelineFailedException.class)
+                .hasMessageContaining("source")
+                .hasRootCauseMessage("disk gone")
+                .satisfies(e -> assertIdentity(((PipelineFailedException) e).stats()));
+    }
+}
