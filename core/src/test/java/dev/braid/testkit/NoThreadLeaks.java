@@ -86,6 +86,7 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
                 || name.equals("Read-Poller")
                 || name.equals("Write-Poller")
                 || name.equals("Common-Cleaner")
+                || name.equals("Java2D Disposer") // started by the first ImageIO/BufferedImage use
                 || name.equals("process reaper")
                 || name.equals("Attach Listener")
                 || name.equals("Signal Dispatcher")
