@@ -368,6 +368,9 @@ public final class TaskScope implements AutoCloseable {
         } while (!HEAD.compareAndSet(this, h, task));
         if (!shielded && cancelReason != NOT_CANCELLED) {
             task.cancelByScope(); // raced a cancellation whose walk may have missed this task
+            if (task.isDone()) {
+                return task; // cancelled before it started: no thread needed
+            }
         }
         try {
             if (threadFactory != null) {

@@ -440,6 +440,47 @@ class TaskScopeTest {
     }
 
     @Test
+    void aFailureBeforeTheDeadlineIsThrownWithTheTimeoutSuppressed() throws Exception {
+        IllegalStateException boom = new IllegalStateException("boom");
+        Duration timeout = Duration.ofMillis(50);
+        long pastDeadline = System.nanoTime() + timeout.toNanos() * 2;
+        try (TaskScope scope = TaskScope.open(timeout)) {
+            scope.forkShielded(() -> {
+                while (System.nanoTime() - pastDeadline < 0) { // outlive the deadline: time, not sync
+                    LockSupport.parkNanos(pastDeadline - System.nanoTime());
+                }
+                return "late";
+            });
+            scope.fork(() -> {
+                throw boom;
+            });
+            assertThatThrownBy(scope::join).isInstanceOf(TaskFailedException.class).hasCause(boom)
+                    .satisfies(e -> assertThat(e.getSuppressed()).singleElement()
+                            .isInstanceOf(ScopeTimeoutException.class));
+        }
+    }
+
+    @Test
+    void aFailureAfterTheDeadlineIsSuppressedInTheTimeout() throws Exception {
+        IllegalStateException cleanup = new IllegalStateException("cleanup failed");
+        CountDownLatch started = new CountDownLatch(1);
+        try (TaskScope scope = TaskScope.open(Duration.ofMillis(50))) {
+            scope.fork(() -> {
+                started.countDown();
+                try {
+                    new CountDownLatch(1).await();
+                    return "never";
+                } catch (InterruptedException e) {
+                    throw cleanup;
+                }
+            });
+            started.await();
+            assertThatThrownBy(scope::join).isInstanceOf(ScopeTimeoutException.class)
+                    .satisfies(e -> assertThat(e.getSuppressed()).containsExactly(cleanup));
+        }
+    }
+
+    @Test
     void aDeadlineThatPassesAfterEveryChildSucceededIsNotATimeout() throws Exception {
         try (TaskScope scope = TaskScope.open(Duration.ofMillis(20))) {
             Task<String> quick = scope.fork(() -> "quick");
