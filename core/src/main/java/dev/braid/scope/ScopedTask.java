@@ -121,13 +121,21 @@ final class ScopedTask<T> implements Task<T>, Runnable {
         }
         Callable<? extends T> work = callable;
         Map<String, String> context = mdc;
-        ScopedTask<?> outer = CURRENT.get();
+        boolean ownThread = scope.threadPerTask;
+        ScopedTask<?> outer = ownThread ? null : CURRENT.get(); // a new thread runs no outer task
         CURRENT.set(this);
+        // MDC: the child sees exactly the forker's context. A pooled thread's own context is set
+        // aside and put back; a thread of its own starts empty (or with the forker's inherited map).
         Map<String, String> previousContext = null;
         MDCAdapter adapter = scope.mdc;
-        if (context != null) {
+        boolean swapContext = adapter != null && (context != null || !ownThread);
+        if (swapContext) {
             previousContext = adapter.getCopyOfContextMap();
-            adapter.setContextMap(context);
+            if (context != null) {
+                adapter.setContextMap(context);
+            } else if (previousContext != null) {
+                adapter.clear();
+            }
         }
         int outcome;
         Object value;
@@ -138,18 +146,18 @@ final class ScopedTask<T> implements Task<T>, Runnable {
             value = e;
             outcome = cancelRequested && isInterruptLike(e) ? CANCELLED : FAILED;
         } finally {
-            if (context != null) {
+            if (swapContext) {
                 if (previousContext == null) {
                     adapter.clear();
                 } else {
                     adapter.setContextMap(previousContext);
                 }
             }
-            if (outer == null) {
-                CURRENT.remove();
-            } else {
-                CURRENT.set(outer);
-            }
+            if (outer != null) {
+                CURRENT.set(outer); // an executor that runs tasks inline, inside another task
+            } else if (!ownThread) {
+                CURRENT.remove(); // a pooled thread: leave nothing behind
+            } // a thread of its own ends with the task: its thread locals go with it
         }
         finish(outcome, value);
     }

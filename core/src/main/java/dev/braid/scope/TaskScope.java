@@ -139,7 +139,19 @@ public final class TaskScope implements AutoCloseable {
      * unparks it. A permit given before the park is not lost. Deadlines use parkNanos on the
      * system ticker; no timer thread exists.
      *
-     * Owner-only fields ('closed', 'reported', 'interruptedInClose') are plain: only the owner
+     * Orderings. Every VarHandle access here uses the default (volatile) mode: getAndAdd on
+     * 'live', compareAndSet on 'head', 'cancelReason', 'firstOutcome' and 'timedOut'. Weaker
+     * modes would not do: the two hand-offs above are Dekker-style (each side writes one
+     * variable and reads the other) and need sequential consistency; the decrement of 'live'
+     * must also release the child's writes to the owner that reads zero (the happens-before
+     * edge behind "actions in a child happen-before join returns"). 'laterFailures' is a
+     * ConcurrentLinkedQueue filled before the failing child's decrement, so join sees it whole.
+     *
+     * Benign races: 'closedFlag' is read by children that fork, but close() cannot finish while
+     * a child runs, so a child never sees it set (the check guards only misuse). 'timedOut' and
+     * 'cancelReason' are read without the CAS as a fast path; the CAS decides.
+     *
+     * Owner-only fields ('closed', 'reported', 'cancelledByOwner') are plain: only the owner
      * thread reads or writes them. 'closedFlag' is the volatile copy fork reads from children.
      */
 
@@ -180,6 +192,7 @@ public final class TaskScope implements AutoCloseable {
     private final Thread owner;
     private final ScopedTask<?> parentTask;
     private final ThreadFactory threadFactory;   // thread-per-task mode, or null
+    final boolean threadPerTask;                 // threadFactory != null
     private final Executor executor;             // executor mode, or null
     private final OwnPool pool;                  // the per-scope pool (JDK 17 default), or null
     private final Ticker ticker;
@@ -190,13 +203,13 @@ public final class TaskScope implements AutoCloseable {
     private volatile int live;
     private volatile ScopedTask<?> head;
     private volatile int cancelReason;
-    private volatile boolean cancelledByCall;
     private volatile Object firstOutcome;
     private volatile boolean timedOut;
     private final Queue<Throwable> laterFailures = new ConcurrentLinkedQueue<>();
     private volatile Thread joinWaiter;
     private volatile boolean closedFlag;
     private boolean closed;
+    private boolean cancelledByOwner;
     private boolean reported;
 
     private TaskScope(Builder b) {
@@ -239,6 +252,7 @@ public final class TaskScope implements AutoCloseable {
             this.executor = pool.executor;
             this.threadFactory = null;
         }
+        this.threadPerTask = threadFactory != null;
         ScopedTask<?> enclosing = ScopedTask.CURRENT.get();
         this.parentTask = enclosing;
         if (enclosing != null) {
@@ -337,7 +351,7 @@ public final class TaskScope implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("fork on scope '" + name + "' after close()");
             }
-            if (cancelledByCall) {
+            if (cancelledByOwner) {
                 throw new IllegalStateException("fork on scope '" + name + "' after its owner called cancel()");
             }
             reported = false;
@@ -437,13 +451,17 @@ public final class TaskScope implements AutoCloseable {
 
     /**
      * Cancels every non-shielded child: a child not yet started never runs, a running one is
-     * interrupted (and so are the children of scopes it opened). Later forks by the owner throw
-     * {@link IllegalStateException}; later forks by children return cancelled tasks. Does not
+     * interrupted (and so are the children of scopes it opened). Later forks return tasks that
+     * are already cancelled, except that after its own {@code cancel()} the owner's forks throw
+     * {@link IllegalStateException} (forking after cancelling is a programming error; a child's
+     * {@code cancel()} is a race the owner cannot see coming). Does not
      * wait: {@link #join()} or {@link #close()} does. Cancelling is not a failure: {@code join}
      * does not throw because of it. Idempotent; callable from any thread.
      */
     public void cancel() {
-        cancelledByCall = true;
+        if (Thread.currentThread() == owner) {
+            cancelledByOwner = true; // owner-only field: a child's cancel() makes later forks cancelled, not errors
+        }
         cancelAll(BY_CANCEL);
     }
 
@@ -468,7 +486,7 @@ public final class TaskScope implements AutoCloseable {
         }
         if (live != 0) {
             if (hasDeadline && ticker.read() - deadline >= 0) {
-                timeOut();
+                timeOutIfPending();
             }
             cancelAll(BY_CLOSE);
         }
@@ -512,13 +530,15 @@ public final class TaskScope implements AutoCloseable {
             return false;
         }
         boolean interrupted = false;
+        boolean watchDeadline = hasDeadline;
         joinWaiter = Thread.currentThread();
         try {
             while (live != 0) {
-                if (hasDeadline && !timedOut) {
+                if (watchDeadline && !timedOut) {
                     long left = deadline - ticker.read();
                     if (left <= 0) {
-                        timeOut();
+                        timeOutIfPending();
+                        watchDeadline = false; // timed out, or every outcome was already decided
                         continue;
                     }
                     LockSupport.parkNanos(this, left);
@@ -609,20 +629,42 @@ public final class TaskScope implements AutoCloseable {
     }
 
     /**
-     * Parks the calling thread until unparked or until the deadline; at the deadline the scope
-     * times out and this throws.
+     * Times the scope out if a task's outcome is still undecided: a deadline that passes after
+     * every child already finished is not a timeout, even if a finished child's thread is still
+     * returning (its outcome is decided before it leaves the live count). Called by waiters
+     * past the deadline; walks the tasks once.
+     *
+     * @return whether the scope has timed out
+     */
+    private boolean timeOutIfPending() {
+        if (!timedOut) {
+            for (ScopedTask<?> t = head; t != null; t = t.next) {
+                if (!t.isDone()) {
+                    timeOut();
+                    break;
+                }
+            }
+        }
+        return timedOut;
+    }
+
+    /**
+     * Parks the calling thread until unparked or until the deadline; past the deadline, with a
+     * task still undecided, the scope times out and this throws.
      */
     void parkUntilDeadline(Object blocker) {
         if (hasDeadline) {
             long left = deadline - ticker.read();
-            if (left <= 0) {
-                timeOut();
+            if (left > 0) {
+                LockSupport.parkNanos(blocker, left);
+                return;
+            }
+            if (timeOutIfPending()) {
                 throw timeoutException();
             }
-            LockSupport.parkNanos(blocker, left);
-        } else {
-            LockSupport.park(blocker);
+            // every outcome is decided: the awaited completion is on its way to the queue
         }
+        LockSupport.park(blocker);
     }
 
     private ScopeTimeoutException timeoutException() {

@@ -105,7 +105,8 @@ class TasksTest {
         AtomicInteger interrupts = new AtomicInteger();
         assertThatThrownBy(() -> Tasks.withTimeout(Duration.ofMillis(50), blockUntilInterrupted(started, interrupts)))
                 .isInstanceOf(ScopeTimeoutException.class);
-        assertThat(interrupts).hasValue(1);
+        // if it started before the limit it was interrupted, and it had ended when the call returned
+        assertThat(interrupts.get()).isEqualTo(1 - (int) started.getCount());
         IllegalStateException boom = new IllegalStateException("boom");
         assertThatThrownBy(() -> Tasks.withTimeout(Duration.ofSeconds(10), () -> {
             throw boom;
@@ -119,7 +120,7 @@ class TasksTest {
         AtomicInteger interrupts = new AtomicInteger();
         assertThat(Tasks.withTimeoutOrEmpty(Duration.ofMillis(50), blockUntilInterrupted(started, interrupts)))
                 .isEqualTo(Optional.empty());
-        assertThat(interrupts).hasValue(1);
+        assertThat(interrupts.get()).isEqualTo(1 - (int) started.getCount());
     }
 
     @Test
