@@ -32,22 +32,11 @@ final class Sequencer {
      * identifies the one worker waiting for turn s: each has its own condition, so advance()
      * wakes exactly the worker whose turn it is instead of all of them. The lock gives the
      * happens-before edge from one worker's emission to the next one's.
-     *
-     * Spinning. A worker whose turn has not come first spins briefly on the volatile 'next'
-     * (the holder of the turn is usually running on another core and nearly done), and parks
-     * only after that. The fast path needs no lock: advance() writes 'next' (volatile) after
-     * the turn's emission, so a worker that reads its own number there sees that emission
-     * (volatile write/read pair). A parked worker is woken under the lock as before; a
-     * spinning worker needs no signal, and one that gives up spinning re-reads 'next' under
-     * the lock before it waits, so no wake-up is lost.
      */
-
-    /** Spins before parking: the turn holder usually runs on another core and is nearly done. */
-    private static final int SPINS = 64;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition[] turns;
-    private volatile long next; // written under the lock; read without it on the fast path
+    private long next;
 
     Sequencer(int workers) {
         turns = new Condition[workers];
@@ -58,12 +47,6 @@ final class Sequencer {
 
     /** Waits until it is {@code seq}'s turn. */
     void awaitTurn(long seq) throws InterruptedException {
-        for (int i = 0; i < SPINS; i++) {
-            if (next == seq) { // volatile read: pairs with advance()'s volatile write
-                return;
-            }
-            Thread.onSpinWait();
-        }
         final ReentrantLock lock = this.lock;
         lock.lockInterruptibly();
         try {
@@ -81,8 +64,7 @@ final class Sequencer {
         final ReentrantLock lock = this.lock;
         lock.lock();
         try {
-            long n = next + 1;
-            next = n; // volatile write, after this turn's emission: publishes it to the next worker
+            long n = ++next;
             turns[(int) (n % turns.length)].signal();
         } finally {
             lock.unlock();
