@@ -20,6 +20,7 @@ public final class PipelineFailedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The name of the failing stage. */
     private final String stage;
     private final transient Object item;
     private final transient PipelineStats stats;

@@ -11,7 +11,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -68,10 +67,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         final Buffer in;
         Buffer out;
         final Sequencer sequencer;
-        final LongAdder completed = new LongAdder();
-        final LongAdder failed = new LongAdder();
-        final LongAdder filtered = new LongAdder();
-        final AtomicInteger busy = new AtomicInteger();
+        final Tally[] tallies;
         final AtomicInteger live;
         volatile boolean warned;
 
@@ -80,13 +76,27 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             this.in = new Buffer(spec.inputCapacity);
             this.sequencer = ordered && spec.workers > 1 ? new Sequencer(spec.workers) : null;
             this.live = new AtomicInteger(spec.workers);
+            this.tallies = new Tally[spec.workers];
+            for (int i = 0; i < tallies.length; i++) {
+                tallies[i] = new Tally();
+            }
         }
 
         StageStats snapshot(Duration elapsed, boolean first) {
             long drained = in.abortedCount();
-            return new StageStats(spec.name, spec.workers, in.accepted(), completed.sum(),
-                    failed.sum() + (first ? 0 : drained), filtered.sum(), first ? drained : 0,
-                    in.depth(), in.capacity(), busy.get(), elapsed);
+            long completed = 0;
+            long failed = 0;
+            long filtered = 0;
+            int busy = 0;
+            for (Tally t : tallies) {
+                completed += t.completed();
+                failed += t.failed();
+                filtered += t.filtered();
+                busy += t.busy();
+            }
+            return new StageStats(spec.name, spec.workers, in.accepted(), completed,
+                    failed + (first ? 0 : drained), filtered, first ? drained : 0,
+                    in.depth(), in.capacity(), busy, elapsed);
         }
     }
 
@@ -128,7 +138,8 @@ final class PipelineRun<I> implements RunningPipeline<I> {
     void launch(boolean feedSource) {
         for (Stage st : stages) {
             for (int w = 0; w < st.spec.workers; w++) {
-                Runnable body = st.spec.kind == StageSpec.Kind.BATCH ? () -> runBatch(st) : () -> runWorker(st);
+                Tally t = st.tallies[w];
+                Runnable body = st.spec.kind == StageSpec.Kind.BATCH ? () -> runBatch(st, t) : () -> runWorker(st, t);
                 workers.add(st.spec.name, body);
             }
         }
@@ -297,7 +308,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
 
     // ------------------------------------------------------------------ workers
 
-    private void runWorker(Stage st) {
+    private void runWorker(Stage st, Tally t) {
         long[] seq = new long[1];
         try {
             while (true) {
@@ -313,12 +324,12 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 if (item == null) {
                     return;
                 }
-                st.busy.incrementAndGet();
+                t.busy(true);
                 boolean goOn;
                 try {
-                    goOn = process(st, item, seq[0]);
+                    goOn = process(st, t, item, seq[0]);
                 } finally {
-                    st.busy.decrementAndGet();
+                    t.busy(false);
                 }
                 if (!goOn) {
                     return;
@@ -332,12 +343,12 @@ final class PipelineRun<I> implements RunningPipeline<I> {
     }
 
     /** Processes one taken item and accounts for it exactly once. Returns false to stop. */
-    private boolean process(Stage st, Object item, long seq) {
+    private boolean process(Stage st, Tally t, Object item, long seq) {
         if (ending()) {
-            st.failed.increment();
+            t.failed(1);
             return false;
         }
-        Object result = compute(st, item);
+        Object result = compute(st, t, item);
         if (result == ABANDONED) {
             return false; // accounted for in compute
         }
@@ -346,7 +357,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             try {
                 sequencer.awaitTurn(seq);
             } catch (InterruptedException e) {
-                st.failed.increment();
+                t.failed(1);
                 if (!ending()) {
                     fail(st.spec.name, item, e);
                 }
@@ -358,18 +369,18 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 return true; // counted failed by the policy
             }
             if (result == FILTERED) {
-                st.filtered.increment();
+                t.addFiltered();
                 return true;
             }
             boolean handedOn = emit(st, result);
             if (handedOn) {
-                st.completed.increment();
+                t.completed(1);
             } else {
-                st.failed.increment();
+                t.failed(1);
             }
             return handedOn;
         } catch (InterruptedException e) {
-            st.failed.increment();
+            t.failed(1);
             if (!ending()) {
                 fail(st.spec.name, item, e);
             }
@@ -398,7 +409,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
     }
 
     /** Applies the stage to the item under its error policy. */
-    private Object compute(Stage st, Object item) {
+    private Object compute(Stage st, Tally t, Object item) {
         List<Throwable> earlier = null;
         int attempts = 0;
         while (true) {
@@ -410,7 +421,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 error = e;
             }
             if (ending()) {
-                st.failed.increment(); // a cancellation or another failure caught it in flight
+                t.failed(1); // a cancellation or another failure caught it in flight
                 return ABANDONED;
             }
             ErrorPolicy policy = st.spec.policy;
@@ -421,28 +432,28 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                     }
                     earlier.add(error);
                     if (!backOff(retry, attempts)) {
-                        st.failed.increment();
+                        t.failed(1);
                         if (!ending()) {
                             fail(st.spec.name, item, new InterruptedException("interrupted during retry backoff"));
                         }
                         return ABANDONED;
                     }
                     if (ending()) {
-                        st.failed.increment();
+                        t.failed(1);
                         return ABANDONED;
                     }
                     continue;
                 }
                 if (earlier != null) {
-                    for (Throwable t : earlier) {
-                        if (t != error) {
-                            error.addSuppressed(t);
+                    for (Throwable e : earlier) {
+                        if (e != error) {
+                            error.addSuppressed(e);
                         }
                     }
                 }
                 policy = retry.exhausted();
             }
-            st.failed.increment();
+            t.failed(1);
             if (policy instanceof FailFast || error instanceof VirtualMachineError) {
                 fail(st.spec.name, item, error);
                 return ABANDONED;
@@ -527,7 +538,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
     }
 
     /** The single worker of a batch stage. */
-    private void runBatch(Stage st) {
+    private void runBatch(Stage st, Tally t) {
         long[] seq = new long[1];
         List<Object> batch = null;
         long deadline = 0;
@@ -545,8 +556,8 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                     }
                 } catch (InterruptedException e) {
                     if (batch != null) {
-                        st.failed.add(batch.size());
-                        st.busy.set(0);
+                        t.failed(batch.size());
+                        t.busy(false);
                     }
                     if (!ending()) {
                         fail(st.spec.name, null, e);
@@ -559,14 +570,14 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                     }
                 } else if (item != null) {
                     if (ending()) {
-                        st.failed.add(1 + (batch == null ? 0 : batch.size()));
-                        st.busy.set(0);
+                        t.failed(1 + (batch == null ? 0 : batch.size()));
+                        t.busy(false);
                         return;
                     }
                     if (batch == null) {
                         batch = new ArrayList<>(Math.min(st.spec.batchSize, 1024));
                         deadline = ticker.read() + st.spec.batchDelayNanos;
-                        st.busy.set(1);
+                        t.busy(true);
                     }
                     batch.add(item);
                     if (batch.size() < st.spec.batchSize) {
@@ -581,19 +592,19 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                     try {
                         handedOn = st.out.put(full) >= 0;
                     } catch (InterruptedException e) {
-                        st.failed.add(full.size());
-                        st.busy.set(0);
+                        t.failed(full.size());
+                        t.busy(false);
                         if (!ending()) {
                             fail(st.spec.name, null, e);
                         }
                         return;
                     }
-                    st.busy.set(0);
+                    t.busy(false);
                     if (!handedOn) {
-                        st.failed.add(full.size());
+                        t.failed(full.size());
                         return;
                     }
-                    st.completed.add(full.size());
+                    t.completed(full.size());
                 }
                 if (item == null) {
                     return;

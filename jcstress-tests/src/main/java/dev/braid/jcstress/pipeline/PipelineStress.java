@@ -1,0 +1,209 @@
+package dev.braid.jcstress.pipeline;
+
+import static org.openjdk.jcstress.annotations.Expect.ACCEPTABLE;
+import static org.openjdk.jcstress.annotations.Expect.FORBIDDEN;
+
+import dev.braid.pipeline.Pipeline;
+import dev.braid.pipeline.PipelineStats;
+import dev.braid.pipeline.RunningPipeline;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import org.openjdk.jcstress.annotations.Actor;
+import org.openjdk.jcstress.annotations.Arbiter;
+import org.openjdk.jcstress.annotations.JCStressTest;
+import org.openjdk.jcstress.annotations.Outcome;
+import org.openjdk.jcstress.annotations.State;
+import org.openjdk.jcstress.infra.results.IIII_Result;
+import org.openjdk.jcstress.infra.results.II_Result;
+
+/**
+ * Claims of {@link Pipeline}: an item is never lost or duplicated at a hand-off between
+ * stages, at {@code complete()} racing a final {@code put}, or at {@code cancel()} racing a
+ * worker taking the last item.
+ *
+ * <p>The tests use the public API only. Each pipeline runs on an
+ * {@link Pipeline#executor(java.util.concurrent.Executor) executor} that captures its worker
+ * tasks instead of running them, so that the jcstress actors themselves are the workers: the
+ * races are between the actors' threads, inside the real buffers, and nothing runs in the
+ * background but the coordinating thread that waits for the workers. Two actors per test, so
+ * that the tests run on a two-CPU machine. No actor can block forever: every blocking take
+ * ends once the producing actor completes or cancels.
+ */
+public final class PipelineStress {
+
+    private PipelineStress() {
+    }
+
+    /** Starts a pipeline whose worker tasks are captured, and returns them in fork order. */
+    static List<Runnable> capture(ConcurrentLinkedQueue<Runnable> queue, int expected) {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (queue.size() < expected) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("the pipeline did not fork its " + expected + " workers");
+            }
+            Thread.yield(); // let the coordinating thread run: the machine may have few CPUs
+        }
+        return new ArrayList<>(queue);
+    }
+
+    /**
+     * The statistics once every worker task has run to its end (in the actors and the
+     * arbiter). They are exact then: every counter was written by a worker or by cancel() in
+     * an actor, and jcstress orders the actors before the arbiter. The tests do not wait for
+     * the pipeline's coordinating thread to notice the end: that thread inherits the CPU
+     * affinity of the jcstress thread that created the state and would only slow sampling
+     * down; that a pipeline ends is covered by the unit tests.
+     */
+    static PipelineStats statsAfterWorkers(RunningPipeline<?> p) {
+        return p.stats();
+    }
+
+    /**
+     * Two hand-offs at once: one actor produces items 1 and 2, completes, and then runs the
+     * sink's worker; the other runs the map stage's worker, which takes from the first buffer
+     * and puts into a one-slot buffer in front of the sink, so it also waits for room. Each
+     * item must reach the sink exactly once.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 1, 2, 1", expect = ACCEPTABLE,
+            desc = "Both items reached the sink exactly once, and the statistics say so.")
+    @Outcome(expect = FORBIDDEN,
+            desc = "An item was lost or delivered twice at a hand-off, or the accounting disagrees.")
+    @State
+    public static class HandOffBetweenStages {
+        final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        final List<Integer> sunk = new ArrayList<>(); // written by the sink worker only
+        final RunningPipeline<Integer> pipeline = Pipeline.<Integer>push(4)
+                .map("a", 1, x -> x)
+                .buffer(1)
+                .executor(tasks::add)
+                .to(sunk::add)
+                .start();
+        final List<Runnable> workers = capture(tasks, 2);
+
+        @Actor
+        public void producerThenSink() {
+            try {
+                pipeline.offer(1, Duration.ZERO);
+                pipeline.offer(2, Duration.ZERO);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                pipeline.complete();
+            }
+            workers.get(1).run(); // ends when the map worker has ended and its buffer is drained
+        }
+
+        @Actor
+        public void mapWorker() {
+            workers.get(0).run(); // ends once complete() was called and the first buffer is drained
+        }
+
+        @Arbiter
+        public void arbiter(IIII_Result r) {
+            PipelineStats s = statsAfterWorkers(pipeline);
+            r.r1 = (int) sunk.stream().filter(x -> x == 1).count();
+            r.r2 = (int) sunk.stream().filter(x -> x == 2).count();
+            r.r3 = (int) s.delivered();
+            r.r4 = s.accepted() == s.delivered() + s.failed() + s.filtered() + s.returned() ? 1 : 0;
+        }
+    }
+
+    /**
+     * {@code complete()} races a final {@code put}: the put is either accepted, and then the
+     * item reaches the sink, or refused with IllegalStateException, and then it does not.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 1", expect = ACCEPTABLE, desc = "The put came first: accepted and delivered.")
+    @Outcome(id = "0, 0", expect = ACCEPTABLE, desc = "complete() came first: the put was refused, nothing delivered.")
+    @Outcome(id = "1, 0", expect = FORBIDDEN, desc = "The item was accepted and then lost.")
+    @Outcome(id = "0, 1", expect = FORBIDDEN, desc = "A refused item was delivered.")
+    @Outcome(expect = FORBIDDEN, desc = "The item was delivered twice, or the statistics disagree with the sink.")
+    @State
+    public static class CompleteRacingFinalPut {
+        final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        final List<Integer> sunk = new ArrayList<>();
+        final RunningPipeline<Integer> pipeline = Pipeline.<Integer>push(2)
+                .executor(tasks::add)
+                .to(sunk::add)
+                .start();
+        final List<Runnable> workers = capture(tasks, 1);
+
+        @Actor
+        public void producer(II_Result r) {
+            try {
+                pipeline.put(7);
+                r.r1 = 1;
+            } catch (IllegalStateException e) {
+                r.r1 = 0;
+            } catch (InterruptedException e) {
+                r.r1 = -1;
+            }
+        }
+
+        @Actor
+        public void completer() {
+            pipeline.complete();
+        }
+
+        @Arbiter
+        public void arbiter(II_Result r) {
+            workers.get(0).run(); // the sink worker: the buffer is closed, it drains and ends
+            PipelineStats s = statsAfterWorkers(pipeline);
+            r.r2 = s.delivered() != sunk.size() || s.accepted() != s.delivered() ? -1 : sunk.size();
+        }
+    }
+
+    /**
+     * {@code cancel()} races the map worker taking the last (only) item: the item is either
+     * returned by cancel (never started) or counted as failed (started, then caught by the
+     * cancellation), exactly once; it never reaches the sink after the cancellation.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 0, 0, 1", expect = ACCEPTABLE,
+            desc = "cancel() won: the item never started and was returned.")
+    @Outcome(id = "0, 0, 1, 0", expect = ACCEPTABLE,
+            desc = "The worker took the item first: it started and was counted as failed by the cancellation.")
+    @Outcome(expect = FORBIDDEN,
+            desc = "The item was lost, returned and processed both, or delivered after cancel.")
+    @State
+    public static class CancelRacingLastTake {
+        final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        final List<Integer> sunk = new ArrayList<>();
+        final RunningPipeline<Integer> pipeline = Pipeline.<Integer>push(1)
+                .map("a", 1, x -> x)
+                .executor(tasks::add)
+                .to(sunk::add)
+                .start();
+        final List<Runnable> workers = capture(tasks, 2);
+
+        {
+            try {
+                pipeline.put(1);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Actor
+        public void canceller(IIII_Result r) {
+            r.r1 = pipeline.cancel().size();
+        }
+
+        @Actor
+        public void mapWorker() {
+            workers.get(0).run();
+        }
+
+        @Arbiter
+        public void arbiter(IIII_Result r) {
+            workers.get(1).run(); // the sink worker: cancelled by now, it ends at once
+            PipelineStats s = statsAfterWorkers(pipeline);
+            r.r2 = (int) s.delivered() + sunk.size();
+            r.r3 = (int) s.failed();
+            r.r4 = (int) s.returned();
+        }
+    }
+}
