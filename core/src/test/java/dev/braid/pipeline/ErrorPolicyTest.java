@@ -62,14 +62,17 @@ class ErrorPolicyTest {
     @Test
     void failFastReleasesABlockedProducerAndReturnsTheUnstartedItems() throws Exception {
         CountDownLatch fail = new CountDownLatch(1);
+        CountDownLatch taken = new CountDownLatch(1);
         RunningPipeline<Integer> p = Pipeline.<Integer>push(2)
                 .map("boom", 1, x -> {
+                    taken.countDown();
                     fail.await();
                     throw new IllegalStateException("boom on " + x);
                 })
                 .to(x -> { })
                 .start();
-        p.put(0);  // taken by the worker
+        p.put(0);
+        taken.await(); // the only worker holds item 0, so 1 and 2 fill the buffer and 3 must wait
         AtomicReference<Throwable> thrown = new AtomicReference<>();
         Thread producer = new Thread(() -> {
             try {
