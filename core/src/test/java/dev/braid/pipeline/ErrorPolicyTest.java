@@ -258,4 +258,37 @@ class ErrorPolicyTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'b'");
         assertThat(Collections.singletonList(ErrorPolicy.failFast())).containsExactly(ErrorPolicy.failFast());
     }
+    @Test
+    void aDeadLetteredItemWaitingForItsTurnIsCountedOnceWhenCancelled() throws Exception {
+        // Ordered output: the worker that dead-letters item 1 must still wait for item 0's turn.
+        // Cancelling interrupts that wait; the item was already counted failed by its policy.
+        CountDownLatch never = new CountDownLatch(1);
+        CountDownLatch holding = new CountDownLatch(1);
+        AtomicReference<Thread> skipper = new AtomicReference<>();
+        CountDownLatch deadLettered = new CountDownLatch(1);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(4)
+                .map("s", 2, x -> {
+                    if (x == 0) {
+                        holding.countDown();
+                        never.await();
+                    }
+                    throw new IOException("bad " + x);
+                })
+                .onError(ErrorPolicy.deadLetter(f -> {
+                    skipper.set(Thread.currentThread());
+                    deadLettered.countDown();
+                }))
+                .ordered()
+                .to(x -> { })
+                .start();
+        p.put(0);
+        holding.await();
+        p.put(1);
+        deadLettered.await();
+        ThreadStates.awaitParked(skipper.get()); // waiting for item 0's turn
+        assertThat(p.cancel()).isEmpty();
+        PipelineStats stats = p.await();
+        assertThat(stats.stage("s").failed()).as("item 0 interrupted, item 1 dead-lettered").isEqualTo(2);
+        assertIdentity(stats);
+    }
 }
