@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Test;
 
 class ImagePipelineTest {
 
-    // Java2D's own daemon thread is started before the leak check by StartJdkHelperThreads.
-
     @Test
     void everyImageIsSavedAndDecodesAt800x600() throws Exception {
         ImagePipeline.Result r = ImagePipeline.run(8, 400);

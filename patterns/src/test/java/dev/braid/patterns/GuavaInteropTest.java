@@ -17,15 +17,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class GuavaInteropTest {
-
-    @BeforeAll
-    static void startJdkHelperThreads() throws InterruptedException {
-        JdkThreads.startLazyHelpers();
-    }
 
 
     private final ExecutorService waiters = Executors.newCachedThreadPool();

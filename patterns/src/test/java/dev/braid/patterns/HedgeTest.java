@@ -11,15 +11,9 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class HedgeTest {
-
-    @BeforeAll
-    static void startJdkHelperThreads() throws InterruptedException {
-        JdkThreads.startLazyHelpers();
-    }
 
 
     private final AtomicInteger attempts = new AtomicInteger();

@@ -23,15 +23,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 class ParallelTest {
-
-    @BeforeAll
-    static void startJdkHelperThreads() throws InterruptedException {
-        JdkThreads.startLazyHelpers();
-    }
 
 
     private static List<Integer> range(int n) {
