@@ -47,7 +47,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Thread-safety.</b> All methods are safe to call from any number of threads. Denial
  * ({@code tryAcquire} returning false) only reads shared memory: no compare-and-set, no
- * write, no allocation. A grant is one compare-and-set plus writes of the grant times.
+ * write, no allocation. A grant is one compare-and-set plus writes of the grant times; a
+ * thread that loses that compare-and-set to another grant spins briefly (never parks) before
+ * it looks again, so under contention a {@code tryAcquire} may take microseconds.
  *
  * <p><b>Memory consistency effects:</b> grants are totally ordered: actions in a thread
  * prior to a successful acquire or tryAcquire happen-before actions following every later
