@@ -1,6 +1,7 @@
 package dev.braid.ratelimit;
 
-import dev.braid.time.Ticker;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * The approximate sliding window: grant counts per bucket of {@code window / BUCKETS}, for
@@ -23,21 +24,27 @@ final class ApproximateWindow extends Window {
      * later than bucket(now): a thread whose reading is older than another's commit still
      * sees that commit, and room at its reading is then room at any later reading.
      *
-     * Non-decreasing times as in ExactWindow: commit() re-reads the ticker if another thread
-     * recorded a later time, and never records a bucket earlier than the newest.
+     * Non-decreasing times as in ExactWindow: Window reads the clock after the version, and
+     * commit() never records a time (so a bucket) earlier than the newest.
      *
-     * Races: as in ExactWindow, all reads are benign races under Window's sequence lock.
+     * Ordering of every access. bucketOf and countOf are read by readers racing a writer:
+     * getOpaque, so that a long never tears (a plain long may on a 32-bit JVM); the benign
+     * race is made safe by Window's sequence lock (version recheck). commit stores them
+     * with setOpaque for the same reason, and reads them plainly: only writers run commit,
+     * ordered by the version CAS. newest is read and written by writers only (plain, same
+     * ordering argument); readers never look at it. origin and bucketNanos are final.
      */
 
     /** Buckets per window; the mode over-counts at most one bucket. */
     static final int BUCKETS = 16;
-    private static final int SLOTS = BUCKETS + 1;
+    private static final int SLOT_COUNT = BUCKETS + 1;
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final long NO_BUCKET = Long.MIN_VALUE / 2;
 
     private final long origin;
     private final long bucketNanos;
-    private final long[] bucketOf = new long[SLOTS];
-    private final long[] countOf = new long[SLOTS];
+    private final long[] bucketOf = new long[SLOT_COUNT];
+    private final long[] countOf = new long[SLOT_COUNT];
     /** The newest recorded grant time; guarded by the sequence lock. */
     private long newest;
 
@@ -62,9 +69,9 @@ final class ApproximateWindow extends Window {
     private long counted(long current) {
         long oldest = current - BUCKETS;
         long sum = 0;
-        for (int i = 0; i < SLOTS; i++) {
-            if (bucketOf[i] >= oldest) {
-                sum += countOf[i];
+        for (int i = 0; i < SLOT_COUNT; i++) {
+            if ((long) LONGS.getOpaque(bucketOf, i) >= oldest) {
+                sum += (long) LONGS.getOpaque(countOf, i);
             }
         }
         return sum;
@@ -92,22 +99,16 @@ final class ApproximateWindow extends Window {
     }
 
     @Override
-    long commit(int n, long now, Ticker ticker) {
-        long time = now;
-        if (time - newest < 0) {
-            time = ticker.read();
-            if (time - newest < 0) {
-                time = newest;
-            }
-        }
+    long commit(int n, long now) {
+        long time = now - newest < 0 ? newest : now; // never earlier than the newest grant
         newest = time;
         long b = bucket(time);
-        int slot = (int) Math.floorMod(b, (long) SLOTS);
+        int slot = (int) Math.floorMod(b, (long) SLOT_COUNT);
         if (bucketOf[slot] != b) {
-            bucketOf[slot] = b;
-            countOf[slot] = n;
+            LONGS.setOpaque(bucketOf, slot, b);
+            LONGS.setOpaque(countOf, slot, (long) n);
         } else {
-            countOf[slot] += n;
+            LONGS.setOpaque(countOf, slot, countOf[slot] + n);
         }
         return time;
     }

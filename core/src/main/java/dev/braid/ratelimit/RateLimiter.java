@@ -47,7 +47,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Thread-safety.</b> All methods are safe to call from any number of threads. Denial
  * ({@code tryAcquire} returning false) only reads shared memory: no compare-and-set, no
- * write, no allocation. A grant is one compare-and-set plus writes of the grant times.
+ * write, no allocation. A grant is one compare-and-set plus writes of the grant times; a
+ * thread that loses that compare-and-set to another grant spins briefly (never parks) before
+ * it looks again, so under contention a {@code tryAcquire} may take microseconds.
  *
  * <p><b>Memory consistency effects:</b> grants are totally ordered: actions in a thread
  * prior to a successful acquire or tryAcquire happen-before actions following every later
@@ -120,6 +122,7 @@ public final class RateLimiter {
     private Waiter notifiedHead;     // guarded by queueLock: the blocking head last unparked
     private Runnable timerCancel;    // guarded by queueLock: the armed timer task, if any
     private long timerAt;            // guarded by queueLock: its ticker deadline
+    private long timerGeneration;    // guarded by queueLock: counts armed tasks; names the current one
 
     private RateLimiter(Builder builder) {
         this.permits = builder.permits;
@@ -493,7 +496,8 @@ public final class RateLimiter {
             timerCancel.run();
         }
         timerAt = at;
-        timerCancel = scheduler.schedule(this::onTimer, delayNanos);
+        long generation = ++timerGeneration;
+        timerCancel = scheduler.schedule(() -> onTimer(generation), delayNanos);
     }
 
     private void cancelTimer() {
@@ -503,11 +507,19 @@ public final class RateLimiter {
         }
     }
 
-    private void onTimer() {
+    /**
+     * The armed task of generation {@code generation} ran. A task may start running just as
+     * another thread replaces it with an earlier one (its cancel then comes too late); only
+     * the current task forgets the handle, so the newer task stays cancellable and no second
+     * one is armed beside it.
+     */
+    private void onTimer(long generation) {
         ArrayList<Waiter> wake;
         queueLock.lock();
         try {
-            timerCancel = null;
+            if (generation == timerGeneration) {
+                timerCancel = null;
+            }
             wake = drainLocked();
         } finally {
             queueLock.unlock();

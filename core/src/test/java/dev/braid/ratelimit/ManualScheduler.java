@@ -55,6 +55,24 @@ final class ManualScheduler implements Scheduler {
         }
     }
 
+    /**
+     * Removes the earliest task without running it, as a timer thread does just before it
+     * runs a task (a cancel after this comes too late), and returns it.
+     */
+    synchronized Runnable takeNext() {
+        Entry next = null;
+        for (Entry e : entries) {
+            if (next == null || e.at - next.at < 0) {
+                next = e;
+            }
+        }
+        if (next == null) {
+            throw new AssertionError("no task pending");
+        }
+        entries.remove(next);
+        return next.task;
+    }
+
     /** How many tasks are pending. */
     synchronized int pending() {
         return entries.size();

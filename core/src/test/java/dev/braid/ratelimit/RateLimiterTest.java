@@ -379,6 +379,29 @@ class RateLimiterTest {
     }
 
     @Test
+    void aTimerTaskReplacedWhileItRunsDoesNotLeaveASecondTimerArmed() {
+        ManualScheduler scheduler = new ManualScheduler(ticker);
+        RateLimiter limiter = RateLimiter.builder().permits(2).window(Duration.ofSeconds(1))
+                .ticker(ticker).scheduler(scheduler).build();
+        assertThat(limiter.tryAcquire()).isTrue();
+        ticker.advance(SECOND / 2);
+        assertThat(limiter.tryAcquire()).isTrue();
+        CompletableFuture<Void> pair = limiter.acquireAsync(2);  // fits in 1 s: both grants must leave
+        CompletableFuture<Void> single = limiter.acquireAsync(); // fits in 0.5 s, but waits behind
+        assertThat(scheduler.nextDelay()).isEqualTo(SECOND);
+        Runnable firing = scheduler.takeNext(); // the timer thread has taken the pair's task
+        assertThat(pair.cancel(false)).isTrue(); // re-arms for the single, earlier; too late to cancel `firing`
+        assertThat(scheduler.pending()).isEqualTo(1);
+        assertThat(scheduler.nextDelay()).isEqualTo(SECOND / 2);
+        firing.run(); // the old task runs now: nothing fits yet
+        assertThat(scheduler.pending()).as("the newer task is still the one armed, and alone").isEqualTo(1);
+        ticker.advance(SECOND / 2);
+        scheduler.runDue();
+        assertThat(single).isCompletedWithValue(null);
+        assertThat(scheduler.pending()).isZero();
+    }
+
+    @Test
     void completingAFutureOtherwiseAlsoReleasesItsPlace() {
         ManualScheduler scheduler = new ManualScheduler(ticker);
         RateLimiter limiter = RateLimiter.builder().permits(1).window(Duration.ofSeconds(1))

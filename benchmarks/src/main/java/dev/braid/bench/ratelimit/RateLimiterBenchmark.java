@@ -7,6 +7,7 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -53,6 +54,8 @@ public class RateLimiterBenchmark {
         AtomicRateLimiter resilience4jSaturated;
         DequeRateLimiter dequePlentiful;
         DequeRateLimiter dequeSaturated;
+        /** The word that baseline_nanoTimeAndCas CASes: the least state an exact grant writes. */
+        final AtomicLong lastGrant = new AtomicLong();
 
         @Setup
         public void setUp() {
@@ -95,6 +98,18 @@ public class RateLimiterBenchmark {
     @Benchmark
     public long baseline_nanoTime() {
         return System.nanoTime();
+    }
+
+    /**
+     * The floor of an exact grant: one clock reading and one successful CAS of a shared word
+     * (read, then CAS to the reading; a lost race is not retried, so with 2 threads it is an
+     * upper bound, not a grant).
+     */
+    @Benchmark
+    public boolean baseline_nanoTimeAndCas(Limiters l) {
+        long now = System.nanoTime();
+        long last = l.lastGrant.get();
+        return l.lastGrant.compareAndSet(last, now);
     }
 
     @Benchmark

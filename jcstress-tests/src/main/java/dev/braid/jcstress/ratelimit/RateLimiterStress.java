@@ -16,6 +16,7 @@ import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.III_Result;
 import org.openjdk.jcstress.infra.results.ZZI_Result;
+import org.openjdk.jcstress.infra.results.ZZZ_Result;
 import org.openjdk.jcstress.infra.results.ZZ_Result;
 
 /**
@@ -128,6 +129,88 @@ public final class RateLimiterStress {
         @Arbiter
         public void left(ZZI_Result r) {
             r.r3 = limiter.availablePermits();
+        }
+    }
+
+    /**
+     * As {@link PairAgainstSingle} on a strided ring: with 17 permits successive grants
+     * write slots 8 apart, so the two permits left are positions 15 and 16, in slots 1 and 9.
+     */
+    @JCStressTest
+    @Outcome(id = "true, false, 0", expect = ACCEPTABLE, desc = "The pair went first; the single found none left.")
+    @Outcome(id = "false, true, 1", expect = ACCEPTABLE, desc = "The single went first; the pair no longer fit.")
+    @Outcome(id = "true, true, 0", expect = FORBIDDEN, desc = "Both were granted: 18 grants in a window of 17.")
+    @Outcome(expect = FORBIDDEN, desc = "A request that fit was denied, or the accounting is off.")
+    @State
+    public static class PairAgainstSingleStrided {
+        private final RateLimiter limiter = exact(17, () -> 0L);
+
+        public PairAgainstSingleStrided() {
+            limiter.tryAcquire(15);
+        }
+
+        @Actor
+        public void pair(ZZI_Result r) {
+            r.r1 = limiter.tryAcquire(2);
+        }
+
+        @Actor
+        public void single(ZZI_Result r) {
+            r.r2 = limiter.tryAcquire(1);
+        }
+
+        @Arbiter
+        public void left(ZZI_Result r) {
+            r.r3 = limiter.availablePermits();
+        }
+    }
+
+    /**
+     * Two grants race on a clock whose every reading is later than the one before (an
+     * atomic counter). Each grant must record its own reading, in the order the grants are
+     * recorded: then, as the clock is swept past the window, exactly one permit is free for
+     * a while (the older grant left, the newer not yet). A ring whose newer slot holds the
+     * earlier time, or a time clamped to its neighbour, frees both permits at once.
+     */
+    @JCStressTest
+    @Outcome(id = "true, true, true", expect = ACCEPTABLE,
+            desc = "Both granted; the older grant left the window first.")
+    @Outcome(id = "true, true, false", expect = FORBIDDEN,
+            desc = "The recorded grant times are out of order (or one was clamped): they went backwards.")
+    @Outcome(expect = FORBIDDEN, desc = "A free permit was denied.")
+    @State
+    public static class GrantTimesStayInOrder {
+        private static final long SHORT = Duration.ofMillis(1).toNanos();
+        private final AtomicLong clock = new AtomicLong();
+        private volatile boolean frozen;
+        private volatile long frozenAt;
+        private final RateLimiter limiter = RateLimiter.builder().permits(2).window(Duration.ofNanos(SHORT))
+                .ticker(this::read).build();
+
+        private long read() {
+            return frozen ? frozenAt : clock.getAndIncrement();
+        }
+
+        @Actor
+        public void first(ZZZ_Result r) {
+            r.r1 = limiter.tryAcquire();
+        }
+
+        @Actor
+        public void second(ZZZ_Result r) {
+            r.r2 = limiter.tryAcquire();
+        }
+
+        @Arbiter
+        public void sweep(ZZZ_Result r) {
+            long last = clock.get(); // both grant times are below this
+            frozen = true;
+            boolean oneFree = false;
+            for (long t = SHORT; t <= SHORT + last; t++) {
+                frozenAt = t;
+                oneFree |= limiter.availablePermits() == 1;
+            }
+            r.r3 = oneFree;
         }
     }
 
