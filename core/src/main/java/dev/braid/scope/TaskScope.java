@@ -22,7 +22,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.MDC;
 import org.slf4j.spi.MDCAdapter;
@@ -45,19 +44,22 @@ import org.slf4j.spi.MDCAdapter;
  * The thread that opens a scope is its <em>owner</em>. The owner and the scope's own children
  * (and their descendants) may {@link #fork fork}; only the owner may {@link #join()} and
  * {@link #close()} (any other thread gets an {@link IllegalStateException}). {@code close()}
- * returns only when every child has finished: no child thread outlives its scope. A child that
+ * returns only when every child has finished: no task of the scope runs after it. A child that
  * ignores interrupts delays {@code join} and {@code close} until it ends (the JDK's rule too).
  *
  * <h2>Threads</h2>
  * Each child runs on its own (unnamed, like the JDK's {@code StructuredTaskScope} children)
  * virtual thread on JDK 21+. On JDK 17 (or with
- * {@code -Dbraid.virtualThreads.disabled=true}) each scope runs its children on a pool of
- * its own: a cached pool of daemon platform threads, reused within the scope, that
- * {@code close()} shuts down and whose threads it waits for. To share warm threads between
- * scopes instead, pass an {@link Builder#executor(Executor) executor}: braid then runs each
- * child as one {@code Runnable} on it, waits for the children (not for the executor's threads)
- * and never shuts it down. With a {@link Builder#threadFactory(ThreadFactory) thread factory},
- * each child gets a new thread from it, which {@code close()} joins.
+ * {@code -Dbraid.virtualThreads.disabled=true}) children run on one pool shared by every
+ * scope: a cached pool of daemon platform threads named {@code braid-scope-worker-n}, which
+ * end after 30 seconds idle. Creating platform threads is what a fork and join cost on JDK 17,
+ * so warm threads are reused across scopes: {@code close()} waits for the scope's children,
+ * and a worker may stay alive, idle in the pool, after it (no task of the scope runs on it).
+ * To run children on threads of your own, pass an {@link Builder#executor(Executor) executor}:
+ * braid then runs each child as one {@code Runnable} on it, waits for the children (not for
+ * the executor's threads) and never shuts it down. With a
+ * {@link Builder#threadFactory(ThreadFactory) thread factory}, each child gets a new thread
+ * from it, which {@code close()} joins, so no such thread outlives the scope.
  *
  * <h2>Failure, cancellation, timeout</h2>
  * <ul>
@@ -140,6 +142,16 @@ public final class TaskScope implements AutoCloseable {
      * unparks it. A permit given before the park is not lost. Deadlines use parkNanos on the
      * system ticker; no timer thread exists.
      *
+     * Joining threads (thread-per-task mode, no deadline). Before that wait, the owner walks
+     * the list from 'head' and Thread.joins each child's thread, newest first (so it blocks
+     * about once). A task's 'thread' is written before the task is pushed, so the CAS on 'head'
+     * publishes it to the walker's volatile read of 'head'. Thread termination happens-before
+     * join returns, which gives the child-to-owner edge for those children. The walk cannot
+     * see a task pushed after it read 'head' (a child forked it) nor wait for a thread its
+     * forking child has not started yet (join of an unstarted thread returns at once): the
+     * live-count wait after the walk covers both, since every task is counted before it is
+     * pushed. It is usually already zero, so the owner is not woken a second time.
+     *
      * Orderings. Every VarHandle access here uses the default (volatile) mode: getAndAdd on
      * 'live', compareAndSet on 'head', 'cancelReason', 'firstOutcome' and 'timedOut'. Weaker
      * modes would not do: the two hand-offs above are Dekker-style (each side writes one
@@ -185,7 +197,6 @@ public final class TaskScope implements AutoCloseable {
     private static final Object TIMEOUT = new Object();
     private static final ThreadFactory VIRTUAL =
             VirtualThreads.available() ? VirtualThreads.unnamedVirtualThreadFactory() : null; // unnamed: cheaper
-    private static final AtomicLong POOL_IDS = new AtomicLong();
 
     private final String name;
     private final FailurePolicy policy;
@@ -195,7 +206,6 @@ public final class TaskScope implements AutoCloseable {
     private final ThreadFactory threadFactory;   // thread-per-task mode, or null
     final boolean threadPerTask;                 // threadFactory != null
     private final Executor executor;             // executor mode, or null
-    private final OwnPool pool;                  // the per-scope pool (JDK 17 default), or null
     private final Ticker ticker;
     private final boolean hasDeadline;
     private final long deadline;                 // ticker nanos
@@ -239,18 +249,14 @@ public final class TaskScope implements AutoCloseable {
         if (b.executor != null) {
             this.executor = b.executor;
             this.threadFactory = null;
-            this.pool = null;
         } else if (b.threadFactory != null) {
             this.executor = null;
             this.threadFactory = b.threadFactory;
-            this.pool = null;
         } else if (VIRTUAL != null) {
             this.executor = null;
             this.threadFactory = VIRTUAL;
-            this.pool = null;
         } else {
-            this.pool = new OwnPool("braid-scope-" + POOL_IDS.incrementAndGet() + "-");
-            this.executor = pool.executor;
+            this.executor = SharedPool.EXECUTOR;
             this.threadFactory = null;
         }
         this.threadPerTask = threadFactory != null;
@@ -375,6 +381,16 @@ public final class TaskScope implements AutoCloseable {
         }
         Map<String, String> context = mdc == null ? null : mdc.getCopyOfContextMap();
         ScopedTask<T> task = new ScopedTask<>(this, callable, shielded, context);
+        Thread thread = null;
+        if (threadPerTask) {
+            // Made before the push, so that a join walking the list finds it (published by the CAS).
+            thread = threadFactory.newThread(task);
+            if (thread == null) {
+                throw new java.util.concurrent.RejectedExecutionException(
+                        "the thread factory of scope '" + name + "' returned null");
+            }
+            task.thread = thread;
+        }
         LIVE.getAndAdd(this, 1);
         ScopedTask<?> h;
         do {
@@ -384,17 +400,11 @@ public final class TaskScope implements AutoCloseable {
         if (!shielded && cancelReason != NOT_CANCELLED) {
             task.cancelByScope(); // raced a cancellation whose walk may have missed this task
             if (task.isDone()) {
-                return task; // cancelled before it started: no thread needed
+                return task; // cancelled before it started: its thread never starts
             }
         }
         try {
-            if (threadFactory != null) {
-                Thread thread = threadFactory.newThread(task);
-                if (thread == null) {
-                    throw new java.util.concurrent.RejectedExecutionException(
-                            "the thread factory of scope '" + name + "' returned null");
-                }
-                task.thread = thread; // read by close after 'live' reached zero
+            if (thread != null) {
                 thread.start();
             } else {
                 executor.execute(task);
@@ -468,7 +478,8 @@ public final class TaskScope implements AutoCloseable {
 
     /**
      * Ends the scope: cancels children still running (non-shielded ones), waits until every
-     * child has finished and its thread has ended, then, if no {@link #join()} reported it,
+     * child has finished (and, with virtual threads or a thread factory, its thread has
+     * ended; a pooled thread returns to its pool), then, if no {@link #join()} reported it,
      * throws the scope's failure or timeout. Idempotent.
      *
      * <p>The wait is not interruptible (no child may outlive the scope): an interrupt during it
@@ -531,6 +542,12 @@ public final class TaskScope implements AutoCloseable {
             return false;
         }
         boolean interrupted = false;
+        if (threadPerTask && !hasDeadline) {
+            interrupted = joinChildThreads(interruptible);
+            if (live == 0) {
+                return interrupted;
+            }
+        }
         boolean watchDeadline = hasDeadline;
         joinWaiter = Thread.currentThread();
         try {
@@ -559,12 +576,33 @@ public final class TaskScope implements AutoCloseable {
         return interrupted;
     }
 
-    /** Joins the threads of the children (thread-per-task mode) or of the own pool. */
+    /**
+     * Thread-per-task mode without a deadline: joins the children's threads, newest first. The
+     * newest child is the likeliest to finish last, so the owner usually blocks once and finds
+     * the older ones ended, instead of being woken by the last child to leave the live count
+     * and then waiting again for its thread to exit. A task pushed after the walk read 'head'
+     * (a child forked it), or whose thread a child had not started yet when the walk reached
+     * it, is not waited for here: the caller falls back to the live count for those.
+     */
+    private boolean joinChildThreads(boolean interruptible) throws InterruptedException {
+        boolean interrupted = false;
+        for (ScopedTask<?> t = head; t != null; t = t.next) {
+            Thread thread = t.thread; // written before the push: published by the CAS on head
+            if (thread != null && thread.isAlive()) {
+                if (interruptible) {
+                    thread.join();
+                } else {
+                    interrupted |= joinUninterruptibly(thread);
+                }
+            }
+        }
+        return interrupted;
+    }
+
+    /** Joins the threads of the children (thread-per-task mode). */
     private boolean joinThreads() {
         boolean interrupted = false;
-        if (pool != null) {
-            interrupted = pool.shutdownAndJoin();
-        } else if (threadFactory != null) {
+        if (threadFactory != null) {
             for (ScopedTask<?> t = head; t != null; t = t.next) {
                 Thread thread = t.thread;
                 if (thread != null && thread.isAlive()) {
@@ -926,32 +964,21 @@ public final class TaskScope implements AutoCloseable {
                 + (cancelReason != NOT_CANCELLED ? ", cancelled" : "") + (closedFlag ? ", closed" : "") + "]";
     }
 
-    // ================================================================ own pool (JDK 17 default)
+    // ================================================================ shared pool (JDK 17 default)
 
-    /** A cached pool of daemon platform threads owned by one scope, shut down and joined by close. */
-    private static final class OwnPool {
-        final ThreadPoolExecutor executor;
-        final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
-
-        OwnPool(String prefix) {
-            ThreadFactory platform = VirtualThreads.platformThreadFactory(prefix, true);
-            this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-                    new SynchronousQueue<>(), r -> {
-                        Thread t = platform.newThread(r);
-                        threads.add(t);
-                        return t;
-                    });
-        }
-
-        boolean shutdownAndJoin() {
-            executor.shutdown();
-            boolean interrupted = false;
-            for (Thread t : threads) {
-                interrupted |= joinUninterruptibly(t);
-            }
-            return interrupted;
-        }
+    /**
+     * The library's pool for scopes without virtual threads: cached (no queue, a new thread when
+     * none is idle, unbounded like a thread per task), daemon threads named
+     * {@code braid-scope-worker-n} that end after 30 s idle. Shared by every scope, so warm
+     * threads are reused across scopes; created on first use (never on JDK 21+ by default).
+     */
+    private static final class SharedPool {
+        static final ThreadPoolExecutor EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), VirtualThreads.platformThreadFactory(WORKER_PREFIX, true));
     }
+
+    /** The name prefix of the shared pool's threads (tests recognise idle workers by it). */
+    static final String WORKER_PREFIX = "braid-scope-worker-";
 
     // ================================================================ builder
 
