@@ -43,7 +43,8 @@ final class ScopedTask<T> implements Task<T>, Runnable {
      * runs; the wrapper then clears the interrupt it was sent (FutureTask's
      * handlePossibleCancellationInterrupt, plus the clearing).
      *
-     * Accounting. The scope's live count was incremented by fork; it is decremented exactly
+     * Accounting (executor mode; thread-per-task scopes join threads and count nothing, so
+     * childDone returns at once there). The scope's live count was incremented by fork; it is decremented exactly
      * once: by whoever moves the task NEW -> CANCELLED, or by the run wrapper after the
      * callable ended (whether or not a Task.cancel decided the outcome earlier), because the
      * scope must wait for a callable that is still running.
@@ -377,6 +378,11 @@ final class ScopedTask<T> implements Task<T>, Runnable {
     }
 
     // ---------------------------------------------------------------- reading
+
+    /** Whether the run wrapper has not started (and the task was not cancelled either). */
+    boolean notStarted() {
+        return state == NEW;
+    }
 
     /** The final state (without the INTERRUPTING and STILL_RUNNING bits), or RUNNING. */
     int outcomeState() {

@@ -122,11 +122,12 @@ public final class TaskScope implements AutoCloseable {
      * Implementation notes
      *
      * Overview. The scope keeps three lock-free pieces of state:
-     *   - 'live': the number of forked tasks whose run wrapper has not finished (or that were
-     *     cancelled before starting). fork increments it before the task can start; the task's
-     *     wrapper (or the canceller of a task that never started) decrements it once. join waits
-     *     for zero. A child forks only while it is itself live, so the count cannot touch zero
-     *     and come back while the owner waits.
+     *   - 'live' (executor mode only): the number of forked tasks whose run wrapper has not
+     *     finished (or that were cancelled before starting). fork increments it before the task
+     *     can start; the task's wrapper (or the canceller of a task that never started)
+     *     decrements it once. join waits for zero. A child forks only while it is itself live,
+     *     so the count cannot touch zero and come back while the owner waits. Thread-per-task
+     *     mode (virtual threads, a thread factory) counts nothing: join walks the threads.
      *   - 'head': a Treiber stack of every task forked (push-only until close). Cancellation
      *     walks it; close joins the threads recorded in it.
      *   - 'cancelReason' / 'firstOutcome': set once by CAS. cancelReason says the scope is
@@ -142,15 +143,18 @@ public final class TaskScope implements AutoCloseable {
      * unparks it. A permit given before the park is not lost. Deadlines use parkNanos on the
      * system ticker; no timer thread exists.
      *
-     * Joining threads (thread-per-task mode, no deadline). Before that wait, the owner walks
-     * the list from 'head' and Thread.joins each child's thread, newest first (so it blocks
-     * about once). A task's 'thread' is written before the task is pushed, so the CAS on 'head'
-     * publishes it to the walker's volatile read of 'head'. Thread termination happens-before
-     * join returns, which gives the child-to-owner edge for those children. The walk cannot
-     * see a task pushed after it read 'head' (a child forked it) nor wait for a thread its
-     * forking child has not started yet (join of an unstarted thread returns at once): the
-     * live-count wait after the walk covers both, since every task is counted before it is
-     * pushed. It is usually already zero, so the owner is not woken a second time.
+     * Joining threads (thread-per-task mode). The owner walks the list from 'head' and
+     * Thread.joins each child's thread, newest first (so it blocks about once), with a timed
+     * join while a deadline is pending. A task's 'thread' is written before the task is
+     * pushed, so the CAS on 'head' publishes it to the walker's volatile read of 'head'.
+     * Thread termination happens-before join returns: the child-to-owner edge. Two things the
+     * walk cannot see are covered by falling back: a task pushed after it read 'head' (a child
+     * forked it) is found by reading 'head' again once the walk ends, until it stops changing
+     * (a child pushes before it ends, and its end happens-before the owner's join of it, so
+     * the re-read sees the push); a task whose forking child has not started its thread yet
+     * (join of an unstarted thread returns at once, the task is still NEW) is waited for
+     * through its listener (the Treiber hand-off of ScopedTask), then its thread is joined.
+     * This costs the children nothing: no shared counter is touched per child.
      *
      * Orderings. Every VarHandle access here uses the default (volatile) mode: getAndAdd on
      * 'live', compareAndSet on 'head', 'cancelReason', 'firstOutcome' and 'timedOut'. Weaker
@@ -220,6 +224,7 @@ public final class TaskScope implements AutoCloseable {
     private volatile Thread joinWaiter;
     private volatile boolean closedFlag;
     private boolean closed;
+    private ScopedTask<?> waitedHead;            // thread-per-task mode: this task and older ones were waited for
     private boolean cancelledByOwner;
     private boolean reported;
 
@@ -391,7 +396,9 @@ public final class TaskScope implements AutoCloseable {
             }
             task.thread = thread;
         }
-        LIVE.getAndAdd(this, 1);
+        if (!threadPerTask) {
+            LIVE.getAndAdd(this, 1); // thread-per-task mode counts nothing: join walks the threads
+        }
         ScopedTask<?> h;
         do {
             h = head;
@@ -496,7 +503,7 @@ public final class TaskScope implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (live != 0) {
+        if (threadPerTask ? head != waitedHead : live != 0) {
             if (hasDeadline && ticker.read() - deadline >= 0) {
                 timeOutIfPending();
             }
@@ -536,18 +543,18 @@ public final class TaskScope implements AutoCloseable {
         }
     }
 
-    /** Waits for live == 0; returns whether an uninterruptible wait was interrupted. */
+    /**
+     * Waits until no child runs: in thread-per-task mode by joining the children's threads,
+     * otherwise for live == 0. Returns whether an uninterruptible wait was interrupted.
+     */
     private boolean awaitChildren(boolean interruptible) throws InterruptedException {
+        if (threadPerTask) {
+            return awaitThreads(interruptible);
+        }
         if (live == 0) {
             return false;
         }
         boolean interrupted = false;
-        if (threadPerTask && !hasDeadline) {
-            interrupted = joinChildThreads(interruptible);
-            if (live == 0) {
-                return interrupted;
-            }
-        }
         boolean watchDeadline = hasDeadline;
         joinWaiter = Thread.currentThread();
         try {
@@ -577,25 +584,68 @@ public final class TaskScope implements AutoCloseable {
     }
 
     /**
-     * Thread-per-task mode without a deadline: joins the children's threads, newest first. The
+     * Thread-per-task mode: waits for every child by joining its thread, newest first. The
      * newest child is the likeliest to finish last, so the owner usually blocks once and finds
-     * the older ones ended, instead of being woken by the last child to leave the live count
-     * and then waiting again for its thread to exit. A task pushed after the walk read 'head'
-     * (a child forked it), or whose thread a child had not started yet when the walk reached
-     * it, is not waited for here: the caller falls back to the live count for those.
+     * the older ones ended. Then it reads 'head' again: tasks that children forked meanwhile
+     * were pushed above the part already waited for, and are walked the same way, until the
+     * list stops growing (no child runs, so none can fork). A task whose forking child had not
+     * started its thread yet when the walk reached it (join of an unstarted thread returns at
+     * once; the task is still NEW) is waited for through its listener, then its thread joined.
+     * 'waitedHead' (owner-only) remembers the part of the list already waited for across calls.
      */
-    private boolean joinChildThreads(boolean interruptible) throws InterruptedException {
+    private boolean awaitThreads(boolean interruptible) throws InterruptedException {
         boolean interrupted = false;
-        for (ScopedTask<?> t = head; t != null; t = t.next) {
-            Thread thread = t.thread; // written before the push: published by the CAS on head
-            if (thread != null && thread.isAlive()) {
-                if (interruptible) {
-                    thread.join();
-                } else {
-                    interrupted |= joinUninterruptibly(thread);
+        boolean watchDeadline = hasDeadline;
+        ScopedTask<?> seen = waitedHead;
+        for (ScopedTask<?> top = head; top != seen; top = head) { // volatile read: publishes each task's thread
+            for (ScopedTask<?> t = top; t != seen; t = t.next) {
+                Thread thread = t.thread;
+                for (;;) {
+                    long nanos = 0; // 0: block untimed
+                    if (watchDeadline && !timedOut) {
+                        nanos = deadline - ticker.read();
+                        if (nanos <= 0) {
+                            timeOutIfPending();
+                            watchDeadline = false; // timed out, or every outcome was already decided
+                            continue;
+                        }
+                    }
+                    if (thread.isAlive()) {
+                        try {
+                            if (nanos == 0) {
+                                thread.join();
+                            } else {
+                                thread.join(nanos / 1_000_000L, (int) (nanos % 1_000_000L));
+                            }
+                        } catch (InterruptedException e) {
+                            if (interruptible) {
+                                throw e;
+                            }
+                            interrupted = true;
+                        }
+                    } else if (t.notStarted()) {
+                        // A child forked it and has not started its thread yet: wait for its outcome.
+                        if (t.addListener(Thread.currentThread())) {
+                            if (nanos == 0) {
+                                LockSupport.park(this);
+                            } else {
+                                LockSupport.parkNanos(this, nanos);
+                            }
+                            if (Thread.interrupted()) {
+                                if (interruptible) {
+                                    throw new InterruptedException();
+                                }
+                                interrupted = true;
+                            }
+                        }
+                    } else {
+                        break; // its thread ran the task and ended, or the task was cancelled unstarted
+                    }
                 }
             }
+            seen = top;
         }
+        waitedHead = seen;
         return interrupted;
     }
 
@@ -644,6 +694,9 @@ public final class TaskScope implements AutoCloseable {
     // ================================================================ the children's side
 
     void childDone() {
+        if (threadPerTask) {
+            return; // not counted: join and close walk the threads
+        }
         if ((int) LIVE.getAndAdd(this, -1) == 1) {
             Thread waiter = joinWaiter;
             if (waiter != null) {
@@ -960,7 +1013,7 @@ public final class TaskScope implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "TaskScope[" + name + ", " + policy + ", live=" + live
+        return "TaskScope[" + name + ", " + policy + (threadPerTask ? "" : ", live=" + live)
                 + (cancelReason != NOT_CANCELLED ? ", cancelled" : "") + (closedFlag ? ", closed" : "") + "]";
     }
 

@@ -1024,34 +1024,39 @@ class TaskScopeTest {
         if (thread.getState() != Thread.State.WAITING) {
             return false;
         }
-        boolean found = false;
         for (StackTraceElement frame : thread.getStackTrace()) {
-            if (frame.getClassName().equals("java.lang.Thread") && frame.getMethodName().equals("join")) {
-                return type.equals("java.lang.Thread"); // waiting in Thread.join, whatever else is on the stack
+            if (frame.getClassName().equals(type) && frame.getMethodName().equals(method)) {
+                return true;
             }
-            found |= frame.getClassName().equals(type) && frame.getMethodName().equals(method);
         }
-        return found;
+        return false;
     }
 
     @Test
     void joinWaitsForATaskAChildForkedWhoseThreadItsWalkCouldNotSeeYet() throws Exception {
         // join walks the children's threads from the newest; a task a child forks after the walk
-        // read the list is not on it, and join must still wait for it (the live-count fallback).
+        // read the list is not on it, and join must still wait for it (it reads the list again).
         Thread owner = Thread.currentThread();
+        List<Thread> made = new java.util.concurrent.CopyOnWriteArrayList<>();
         CountDownLatch release = new CountDownLatch(1);
         AtomicReference<Task<String>> grandchild = new AtomicReference<>();
         AtomicBoolean joinReturned = new AtomicBoolean();
         Thread releaser = new Thread(() -> {
-            // Let the late task finish only once the owner waits past the walk (or join returned
-            // without waiting for it: the bug).
-            while (!joinReturned.get() && !isWaitingIn(owner, TaskScope.class.getName(), "awaitChildren")) {
+            // Let the late task finish only once its forker ended and the owner waits again (for the
+            // late task: nothing else is left), or once join returned without waiting for it: the bug.
+            while (!joinReturned.get()
+                    && !(made.size() == 2 && !made.get(0).isAlive()
+                            && isWaitingIn(owner, TaskScope.class.getName(), "awaitChildren"))) {
                 Thread.onSpinWait();
                 Thread.yield();
             }
             release.countDown();
         }, "releaser");
-        try (TaskScope scope = TaskScope.builder().threadFactory(r -> new Thread(r, "walked")).open()) {
+        try (TaskScope scope = TaskScope.builder().threadFactory(r -> {
+            Thread t = new Thread(r, "walked-" + made.size());
+            made.add(t);
+            return t;
+        }).open()) {
             scope.fork(() -> {
                 awaitWaitingIn(owner, "java.lang.Thread", "join"); // the walk read the list and joins this thread
                 grandchild.set(scope.fork(() -> {
@@ -1068,6 +1073,64 @@ class TaskScopeTest {
         } finally {
             joinReturned.set(true);
             releaser.join();
+        }
+    }
+
+    @Test
+    void joinWaitsForATaskWhoseForkingChildHasNotStartedItsThreadYet() throws Exception {
+        // The walk reaches a task that is pushed but whose thread its forker has not started:
+        // joining that thread returns at once, and join must wait for the task all the same.
+        Thread owner = Thread.currentThread();
+        CountDownLatch pushed = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean joinReturned = new AtomicBoolean();
+        AtomicReference<Task<String>> late = new AtomicReference<>();
+        AtomicInteger made = new AtomicInteger();
+        AtomicReference<Thread> forker = new AtomicReference<>();
+        try (TaskScope scope = TaskScope.builder().threadFactory(r -> {
+            if (made.getAndIncrement() == 0) {
+                forker.set(new Thread(r, "forker"));
+                return forker.get();
+            }
+            return new Thread(r, "started-late") {
+                @Override
+                public void start() {
+                    pushed.countDown(); // fork pushed the task, then calls start
+                    while (!joinReturned.get() && !isWaitingIn(owner, TaskScope.class.getName(), "awaitThreads")) {
+                        Thread.onSpinWait();
+                        Thread.yield();
+                    }
+                    super.start();
+                }
+            };
+        }).open()) {
+            scope.fork(() -> {
+                late.set(scope.fork(() -> {
+                    release.await();
+                    return "late";
+                }));
+                return null;
+            });
+            pushed.await(); // the late task is on the list, its thread not started
+            Thread releaser = new Thread(() -> {
+                // the late task runs, its forker ended, and the owner still waits: release it
+                while (!joinReturned.get() && !(late.get() != null && late.get().status() == Task.Status.RUNNING
+                        && !forker.get().isAlive() && isWaitingIn(owner, TaskScope.class.getName(), "awaitThreads"))) {
+                    Thread.onSpinWait();
+                    Thread.yield();
+                }
+                release.countDown();
+            }, "releaser");
+            releaser.start();
+            try {
+                scope.join();
+                joinReturned.set(true);
+                assertThat(late.get().isDone()).as("the late task finished before join returned").isTrue();
+                assertThat(late.get().resultNow()).isEqualTo("late");
+            } finally {
+                joinReturned.set(true);
+                releaser.join();
+            }
         }
     }
 
