@@ -523,6 +523,7 @@ public final class TaskScope implements AutoCloseable {
             enclosing.removeNested(this);
         }
         head = null; // the scope no longer needs its tasks; the caller may still hold them
+        waitedHead = null;
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
