@@ -25,8 +25,12 @@ final class ScopedTask<T> implements Task<T>, Runnable {
      * State. One int, read and written through STATE:
      *   NEW -> RUNNING -> SUCCESS | FAILED | CANCELLED     (the run wrapper)
      *   NEW -> CANCELLED                                    (cancelled before it started)
-     *   RUNNING -> CANCELLED                                (Task.cancel: Future contract)
-     * plus the INTERRUPTING bit, set while a canceller interrupts the runner. Every transition
+     *   RUNNING -> CANCELLED|STILL_RUNNING -> CANCELLED     (Task.cancel, then the run wrapper)
+     * plus the INTERRUPTING bit, set while a canceller interrupts the runner. STILL_RUNNING says
+     * that Task.cancel decided the outcome while the callable still runs: a later scope
+     * cancellation must still interrupt it (the scope waits for that callable), so it may take
+     * INTERRUPTING from that state too, and the wrapper clears the bit by CAS (spinning while
+     * INTERRUPTING is held) exactly as it leaves RUNNING. Every transition
      * is a CAS (volatile semantics), so exactly one party decides the outcome, and the writes
      * of 'result' made before the deciding CAS are published to anyone who reads the final
      * state (the CAS is a release, the volatile read of state an acquire).
@@ -39,7 +43,8 @@ final class ScopedTask<T> implements Task<T>, Runnable {
      * runs; the wrapper then clears the interrupt it was sent (FutureTask's
      * handlePossibleCancellationInterrupt, plus the clearing).
      *
-     * Accounting. The scope's live count was incremented by fork; it is decremented exactly
+     * Accounting (executor mode; thread-per-task scopes join threads and count nothing, so
+     * childDone returns at once there). The scope's live count was incremented by fork; it is decremented exactly
      * once: by whoever moves the task NEW -> CANCELLED, or by the run wrapper after the
      * callable ended (whether or not a Task.cancel decided the outcome earlier), because the
      * scope must wait for a callable that is still running.
@@ -62,6 +67,8 @@ final class ScopedTask<T> implements Task<T>, Runnable {
     static final int FAILED = 3;
     static final int CANCELLED = 4;
     static final int INTERRUPTING = 8;
+    static final int STILL_RUNNING = 16;
+    private static final int CANCELLED_RUNNING = CANCELLED | STILL_RUNNING;
 
     private static final VarHandle STATE;
     private static final VarHandle LISTENERS;
@@ -178,8 +185,12 @@ final class ScopedTask<T> implements Task<T>, Runnable {
                     decided = true;
                     break;
                 }
+            } else if (s == CANCELLED_RUNNING) {
+                if (STATE.compareAndSet(this, CANCELLED_RUNNING, CANCELLED)) {
+                    break; // Task.cancel decided CANCELLED while the callable ran
+                }
             } else {
-                break; // Task.cancel decided CANCELLED while the callable ran
+                throw new AssertionError("run wrapper ends in state " + s);
             }
         }
         runner = null;
@@ -226,8 +237,10 @@ final class ScopedTask<T> implements Task<T>, Runnable {
                     scope.childDone();
                     return;
                 }
-            } else if (s == RUNNING) {
-                if (STATE.compareAndSet(this, RUNNING, RUNNING | INTERRUPTING)) {
+            } else if (s == RUNNING || s == CANCELLED_RUNNING) {
+                // CANCELLED_RUNNING: a Task.cancel(false) decided the outcome but the callable
+                // still runs, and the scope waits for it: interrupt it all the same.
+                if (STATE.compareAndSet(this, s, s | INTERRUPTING)) {
                     interruptRunner();
                     STATE.getAndBitwiseAnd(this, ~INTERRUPTING);
                     cancelNested();
@@ -252,7 +265,7 @@ final class ScopedTask<T> implements Task<T>, Runnable {
                     return true;
                 }
             } else if (s == RUNNING) {
-                int target = mayInterruptIfRunning ? CANCELLED | INTERRUPTING : CANCELLED;
+                int target = mayInterruptIfRunning ? CANCELLED_RUNNING | INTERRUPTING : CANCELLED_RUNNING;
                 if (STATE.compareAndSet(this, RUNNING, target)) {
                     if (mayInterruptIfRunning) {
                         cancelRequested = true;
@@ -366,9 +379,14 @@ final class ScopedTask<T> implements Task<T>, Runnable {
 
     // ---------------------------------------------------------------- reading
 
-    /** The final state (without the INTERRUPTING bit), or RUNNING. */
+    /** Whether the run wrapper has not started (and the task was not cancelled either). */
+    boolean notStarted() {
+        return state == NEW;
+    }
+
+    /** The final state (without the INTERRUPTING and STILL_RUNNING bits), or RUNNING. */
     int outcomeState() {
-        int s = state & ~INTERRUPTING;
+        int s = state & ~(INTERRUPTING | STILL_RUNNING);
         return s == NEW ? RUNNING : s;
     }
 

@@ -22,7 +22,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.MDC;
 import org.slf4j.spi.MDCAdapter;
@@ -45,19 +44,22 @@ import org.slf4j.spi.MDCAdapter;
  * The thread that opens a scope is its <em>owner</em>. The owner and the scope's own children
  * (and their descendants) may {@link #fork fork}; only the owner may {@link #join()} and
  * {@link #close()} (any other thread gets an {@link IllegalStateException}). {@code close()}
- * returns only when every child has finished: no child thread outlives its scope. A child that
+ * returns only when every child has finished: no task of the scope runs after it. A child that
  * ignores interrupts delays {@code join} and {@code close} until it ends (the JDK's rule too).
  *
  * <h2>Threads</h2>
  * Each child runs on its own (unnamed, like the JDK's {@code StructuredTaskScope} children)
  * virtual thread on JDK 21+. On JDK 17 (or with
- * {@code -Dbraid.virtualThreads.disabled=true}) each scope runs its children on a pool of
- * its own: a cached pool of daemon platform threads, reused within the scope, that
- * {@code close()} shuts down and whose threads it waits for. To share warm threads between
- * scopes instead, pass an {@link Builder#executor(Executor) executor}: braid then runs each
- * child as one {@code Runnable} on it, waits for the children (not for the executor's threads)
- * and never shuts it down. With a {@link Builder#threadFactory(ThreadFactory) thread factory},
- * each child gets a new thread from it, which {@code close()} joins.
+ * {@code -Dbraid.virtualThreads.disabled=true}) children run on one pool shared by every
+ * scope: a cached pool of daemon platform threads named {@code braid-scope-worker-n}, which
+ * end after 30 seconds idle. Creating platform threads is what a fork and join cost on JDK 17,
+ * so warm threads are reused across scopes: {@code close()} waits for the scope's children,
+ * and a worker may stay alive, idle in the pool, after it (no task of the scope runs on it).
+ * To run children on threads of your own, pass an {@link Builder#executor(Executor) executor}:
+ * braid then runs each child as one {@code Runnable} on it, waits for the children (not for
+ * the executor's threads) and never shuts it down. With a
+ * {@link Builder#threadFactory(ThreadFactory) thread factory}, each child gets a new thread
+ * from it, which {@code close()} joins, so no such thread outlives the scope.
  *
  * <h2>Failure, cancellation, timeout</h2>
  * <ul>
@@ -120,11 +122,12 @@ public final class TaskScope implements AutoCloseable {
      * Implementation notes
      *
      * Overview. The scope keeps three lock-free pieces of state:
-     *   - 'live': the number of forked tasks whose run wrapper has not finished (or that were
-     *     cancelled before starting). fork increments it before the task can start; the task's
-     *     wrapper (or the canceller of a task that never started) decrements it once. join waits
-     *     for zero. A child forks only while it is itself live, so the count cannot touch zero
-     *     and come back while the owner waits.
+     *   - 'live' (executor mode only): the number of forked tasks whose run wrapper has not
+     *     finished (or that were cancelled before starting). fork increments it before the task
+     *     can start; the task's wrapper (or the canceller of a task that never started)
+     *     decrements it once. join waits for zero. A child forks only while it is itself live,
+     *     so the count cannot touch zero and come back while the owner waits. Thread-per-task
+     *     mode (virtual threads, a thread factory) counts nothing: join walks the threads.
      *   - 'head': a Treiber stack of every task forked (push-only until close). Cancellation
      *     walks it; close joins the threads recorded in it.
      *   - 'cancelReason' / 'firstOutcome': set once by CAS. cancelReason says the scope is
@@ -139,6 +142,19 @@ public final class TaskScope implements AutoCloseable {
      * parking; the child that takes 'live' to zero (getAndAdd, SC) then reads 'joinWaiter' and
      * unparks it. A permit given before the park is not lost. Deadlines use parkNanos on the
      * system ticker; no timer thread exists.
+     *
+     * Joining threads (thread-per-task mode). The owner walks the list from 'head' and
+     * Thread.joins each child's thread, newest first (so it blocks about once), with a timed
+     * join while a deadline is pending. A task's 'thread' is written before the task is
+     * pushed, so the CAS on 'head' publishes it to the walker's volatile read of 'head'.
+     * Thread termination happens-before join returns: the child-to-owner edge. Two things the
+     * walk cannot see are covered by falling back: a task pushed after it read 'head' (a child
+     * forked it) is found by reading 'head' again once the walk ends, until it stops changing
+     * (a child pushes before it ends, and its end happens-before the owner's join of it, so
+     * the re-read sees the push); a task whose forking child has not started its thread yet
+     * (join of an unstarted thread returns at once, the task is still NEW) is waited for
+     * through its listener (the Treiber hand-off of ScopedTask), then its thread is joined.
+     * This costs the children nothing: no shared counter is touched per child.
      *
      * Orderings. Every VarHandle access here uses the default (volatile) mode: getAndAdd on
      * 'live', compareAndSet on 'head', 'cancelReason', 'firstOutcome' and 'timedOut'. Weaker
@@ -185,7 +201,6 @@ public final class TaskScope implements AutoCloseable {
     private static final Object TIMEOUT = new Object();
     private static final ThreadFactory VIRTUAL =
             VirtualThreads.available() ? VirtualThreads.unnamedVirtualThreadFactory() : null; // unnamed: cheaper
-    private static final AtomicLong POOL_IDS = new AtomicLong();
 
     private final String name;
     private final FailurePolicy policy;
@@ -195,7 +210,6 @@ public final class TaskScope implements AutoCloseable {
     private final ThreadFactory threadFactory;   // thread-per-task mode, or null
     final boolean threadPerTask;                 // threadFactory != null
     private final Executor executor;             // executor mode, or null
-    private final OwnPool pool;                  // the per-scope pool (JDK 17 default), or null
     private final Ticker ticker;
     private final boolean hasDeadline;
     private final long deadline;                 // ticker nanos
@@ -210,6 +224,7 @@ public final class TaskScope implements AutoCloseable {
     private volatile Thread joinWaiter;
     private volatile boolean closedFlag;
     private boolean closed;
+    private ScopedTask<?> waitedHead;            // thread-per-task mode: this task and older ones were waited for
     private boolean cancelledByOwner;
     private boolean reported;
 
@@ -239,18 +254,14 @@ public final class TaskScope implements AutoCloseable {
         if (b.executor != null) {
             this.executor = b.executor;
             this.threadFactory = null;
-            this.pool = null;
         } else if (b.threadFactory != null) {
             this.executor = null;
             this.threadFactory = b.threadFactory;
-            this.pool = null;
         } else if (VIRTUAL != null) {
             this.executor = null;
             this.threadFactory = VIRTUAL;
-            this.pool = null;
         } else {
-            this.pool = new OwnPool("braid-scope-" + POOL_IDS.incrementAndGet() + "-");
-            this.executor = pool.executor;
+            this.executor = SharedPool.EXECUTOR;
             this.threadFactory = null;
         }
         this.threadPerTask = threadFactory != null;
@@ -375,7 +386,19 @@ public final class TaskScope implements AutoCloseable {
         }
         Map<String, String> context = mdc == null ? null : mdc.getCopyOfContextMap();
         ScopedTask<T> task = new ScopedTask<>(this, callable, shielded, context);
-        LIVE.getAndAdd(this, 1);
+        Thread thread = null;
+        if (threadPerTask) {
+            // Made before the push, so that a join walking the list finds it (published by the CAS).
+            thread = threadFactory.newThread(task);
+            if (thread == null) {
+                throw new java.util.concurrent.RejectedExecutionException(
+                        "the thread factory of scope '" + name + "' returned null");
+            }
+            task.thread = thread;
+        }
+        if (!threadPerTask) {
+            LIVE.getAndAdd(this, 1); // thread-per-task mode counts nothing: join walks the threads
+        }
         ScopedTask<?> h;
         do {
             h = head;
@@ -384,17 +407,11 @@ public final class TaskScope implements AutoCloseable {
         if (!shielded && cancelReason != NOT_CANCELLED) {
             task.cancelByScope(); // raced a cancellation whose walk may have missed this task
             if (task.isDone()) {
-                return task; // cancelled before it started: no thread needed
+                return task; // cancelled before it started: its thread never starts
             }
         }
         try {
-            if (threadFactory != null) {
-                Thread thread = threadFactory.newThread(task);
-                if (thread == null) {
-                    throw new java.util.concurrent.RejectedExecutionException(
-                            "the thread factory of scope '" + name + "' returned null");
-                }
-                task.thread = thread; // read by close after 'live' reached zero
+            if (thread != null) {
                 thread.start();
             } else {
                 executor.execute(task);
@@ -468,7 +485,8 @@ public final class TaskScope implements AutoCloseable {
 
     /**
      * Ends the scope: cancels children still running (non-shielded ones), waits until every
-     * child has finished and its thread has ended, then, if no {@link #join()} reported it,
+     * child has finished (and, with virtual threads or a thread factory, its thread has
+     * ended; a pooled thread returns to its pool), then, if no {@link #join()} reported it,
      * throws the scope's failure or timeout. Idempotent.
      *
      * <p>The wait is not interruptible (no child may outlive the scope): an interrupt during it
@@ -485,7 +503,7 @@ public final class TaskScope implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (live != 0) {
+        if (threadPerTask ? head != waitedHead : live != 0) {
             if (hasDeadline && ticker.read() - deadline >= 0) {
                 timeOutIfPending();
             }
@@ -505,6 +523,7 @@ public final class TaskScope implements AutoCloseable {
             enclosing.removeNested(this);
         }
         head = null; // the scope no longer needs its tasks; the caller may still hold them
+        waitedHead = null;
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
@@ -525,8 +544,14 @@ public final class TaskScope implements AutoCloseable {
         }
     }
 
-    /** Waits for live == 0; returns whether an uninterruptible wait was interrupted. */
+    /**
+     * Waits until no child runs: in thread-per-task mode by joining the children's threads,
+     * otherwise for live == 0. Returns whether an uninterruptible wait was interrupted.
+     */
     private boolean awaitChildren(boolean interruptible) throws InterruptedException {
+        if (threadPerTask) {
+            return awaitThreads(interruptible);
+        }
         if (live == 0) {
             return false;
         }
@@ -559,12 +584,76 @@ public final class TaskScope implements AutoCloseable {
         return interrupted;
     }
 
-    /** Joins the threads of the children (thread-per-task mode) or of the own pool. */
+    /**
+     * Thread-per-task mode: waits for every child by joining its thread, newest first. The
+     * newest child is the likeliest to finish last, so the owner usually blocks once and finds
+     * the older ones ended. Then it reads 'head' again: tasks that children forked meanwhile
+     * were pushed above the part already waited for, and are walked the same way, until the
+     * list stops growing (no child runs, so none can fork). A task whose forking child had not
+     * started its thread yet when the walk reached it (join of an unstarted thread returns at
+     * once; the task is still NEW) is waited for through its listener, then its thread joined.
+     * 'waitedHead' (owner-only) remembers the part of the list already waited for across calls.
+     */
+    private boolean awaitThreads(boolean interruptible) throws InterruptedException {
+        boolean interrupted = false;
+        boolean watchDeadline = hasDeadline;
+        ScopedTask<?> seen = waitedHead;
+        for (ScopedTask<?> top = head; top != seen; top = head) { // volatile read: publishes each task's thread
+            for (ScopedTask<?> t = top; t != seen; t = t.next) {
+                Thread thread = t.thread;
+                for (;;) {
+                    long nanos = 0; // 0: block untimed
+                    if (watchDeadline && !timedOut) {
+                        nanos = deadline - ticker.read();
+                        if (nanos <= 0) {
+                            timeOutIfPending();
+                            watchDeadline = false; // timed out, or every outcome was already decided
+                            continue;
+                        }
+                    }
+                    if (thread.isAlive()) {
+                        try {
+                            if (nanos == 0) {
+                                thread.join();
+                            } else {
+                                thread.join(nanos / 1_000_000L, (int) (nanos % 1_000_000L));
+                            }
+                        } catch (InterruptedException e) {
+                            if (interruptible) {
+                                throw e;
+                            }
+                            interrupted = true;
+                        }
+                    } else if (t.notStarted()) {
+                        // A child forked it and has not started its thread yet: wait for its outcome.
+                        if (t.addListener(Thread.currentThread())) {
+                            if (nanos == 0) {
+                                LockSupport.park(this);
+                            } else {
+                                LockSupport.parkNanos(this, nanos);
+                            }
+                            if (Thread.interrupted()) {
+                                if (interruptible) {
+                                    throw new InterruptedException();
+                                }
+                                interrupted = true;
+                            }
+                        }
+                    } else {
+                        break; // its thread ran the task and ended, or the task was cancelled unstarted
+                    }
+                }
+            }
+            seen = top;
+        }
+        waitedHead = seen;
+        return interrupted;
+    }
+
+    /** Joins the threads of the children (thread-per-task mode). */
     private boolean joinThreads() {
         boolean interrupted = false;
-        if (pool != null) {
-            interrupted = pool.shutdownAndJoin();
-        } else if (threadFactory != null) {
+        if (threadFactory != null) {
             for (ScopedTask<?> t = head; t != null; t = t.next) {
                 Thread thread = t.thread;
                 if (thread != null && thread.isAlive()) {
@@ -606,6 +695,9 @@ public final class TaskScope implements AutoCloseable {
     // ================================================================ the children's side
 
     void childDone() {
+        if (threadPerTask) {
+            return; // not counted: join and close walk the threads
+        }
         if ((int) LIVE.getAndAdd(this, -1) == 1) {
             Thread waiter = joinWaiter;
             if (waiter != null) {
@@ -922,36 +1014,25 @@ public final class TaskScope implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "TaskScope[" + name + ", " + policy + ", live=" + live
+        return "TaskScope[" + name + ", " + policy + (threadPerTask ? "" : ", live=" + live)
                 + (cancelReason != NOT_CANCELLED ? ", cancelled" : "") + (closedFlag ? ", closed" : "") + "]";
     }
 
-    // ================================================================ own pool (JDK 17 default)
+    // ================================================================ shared pool (JDK 17 default)
 
-    /** A cached pool of daemon platform threads owned by one scope, shut down and joined by close. */
-    private static final class OwnPool {
-        final ThreadPoolExecutor executor;
-        final Queue<Thread> threads = new ConcurrentLinkedQueue<>();
-
-        OwnPool(String prefix) {
-            ThreadFactory platform = VirtualThreads.platformThreadFactory(prefix, true);
-            this.executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-                    new SynchronousQueue<>(), r -> {
-                        Thread t = platform.newThread(r);
-                        threads.add(t);
-                        return t;
-                    });
-        }
-
-        boolean shutdownAndJoin() {
-            executor.shutdown();
-            boolean interrupted = false;
-            for (Thread t : threads) {
-                interrupted |= joinUninterruptibly(t);
-            }
-            return interrupted;
-        }
+    /**
+     * The library's pool for scopes without virtual threads: cached (no queue, a new thread when
+     * none is idle, unbounded like a thread per task), daemon threads named
+     * {@code braid-scope-worker-n} that end after 30 s idle. Shared by every scope, so warm
+     * threads are reused across scopes; created on first use (never on JDK 21+ by default).
+     */
+    private static final class SharedPool {
+        static final ThreadPoolExecutor EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), VirtualThreads.platformThreadFactory(WORKER_PREFIX, true));
     }
+
+    /** The name prefix of the shared pool's threads (tests recognise idle workers by it). */
+    static final String WORKER_PREFIX = "braid-scope-worker-";
 
     // ================================================================ builder
 

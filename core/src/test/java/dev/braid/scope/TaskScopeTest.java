@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.braid.internal.VirtualThreads;
+import dev.braid.testkit.NoThreadLeaks;
 import dev.braid.testkit.ThreadStates;
 import java.time.Duration;
 import java.time.Instant;
@@ -709,7 +710,15 @@ class TaskScopeTest {
             });
             scope.join();
         }
-        assertThat(threads).hasSize(9).allSatisfy(t -> assertThat(t.isAlive()).as(t.getName()).isFalse());
+        assertThat(threads).hasSize(9);
+        for (Thread t : threads) {
+            if (VirtualThreads.available()) {
+                assertThat(t.isAlive()).as(t.getName()).isFalse(); // close joined it
+            } else {
+                // JDK 17: the shared pool's worker may stay, but only idle in the pool
+                assertThat(NoThreadLeaks.endedOrIdleInPool(t)).as(t.getName()).isTrue();
+            }
+        }
         assertThat(threads).allSatisfy(t -> assertThat(VirtualThreads.isVirtual(t)).isEqualTo(VirtualThreads.available()));
     }
 
@@ -722,7 +731,7 @@ class TaskScopeTest {
             if (VirtualThreads.available()) {
                 assertThat(name.resultNow()).isEmpty(); // like the JDK's StructuredTaskScope children
             } else {
-                assertThat(name.resultNow()).startsWith("braid-scope-");
+                assertThat(name.resultNow()).startsWith(TaskScope.WORKER_PREFIX); // the shared pool
             }
             assertThat(daemon.resultNow()).isTrue();
         }
@@ -995,5 +1004,189 @@ class TaskScopeTest {
                     .isInstanceOf(java.util.concurrent.RejectedExecutionException.class);
             scope.join();
         }
+    }
+
+    // ---------------------------------------------------------------- join by thread walk
+
+    /** Spins until {@code thread} is WAITING with a frame matching class and method; 10 s limit. */
+    private static void awaitWaitingIn(Thread thread, String type, String method) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!isWaitingIn(thread, type, method)) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError(thread.getName() + " is not waiting in " + type + "." + method);
+            }
+            Thread.onSpinWait();
+            Thread.yield();
+        }
+    }
+
+    private static boolean isWaitingIn(Thread thread, String type, String method) {
+        if (thread.getState() != Thread.State.WAITING) {
+            return false;
+        }
+        for (StackTraceElement frame : thread.getStackTrace()) {
+            if (frame.getClassName().equals(type) && frame.getMethodName().equals(method)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void joinWaitsForATaskAChildForkedWhoseThreadItsWalkCouldNotSeeYet() throws Exception {
+        // join walks the children's threads from the newest; a task a child forks after the walk
+        // read the list is not on it, and join must still wait for it (it reads the list again).
+        Thread owner = Thread.currentThread();
+        List<Thread> made = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<Task<String>> grandchild = new AtomicReference<>();
+        AtomicBoolean joinReturned = new AtomicBoolean();
+        Thread releaser = new Thread(() -> {
+            // Let the late task finish only once its forker ended and the owner waits again (for the
+            // late task: nothing else is left), or once join returned without waiting for it: the bug.
+            while (!joinReturned.get()
+                    && !(made.size() == 2 && !made.get(0).isAlive()
+                            && isWaitingIn(owner, TaskScope.class.getName(), "awaitChildren"))) {
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+            release.countDown();
+        }, "releaser");
+        try (TaskScope scope = TaskScope.builder().threadFactory(r -> {
+            Thread t = new Thread(r, "walked-" + made.size());
+            made.add(t);
+            return t;
+        }).open()) {
+            scope.fork(() -> {
+                awaitWaitingIn(owner, "java.lang.Thread", "join"); // the walk read the list and joins this thread
+                grandchild.set(scope.fork(() -> {
+                    release.await();
+                    return "late";
+                }));
+                return null;
+            });
+            releaser.start();
+            scope.join();
+            joinReturned.set(true);
+            assertThat(grandchild.get().isDone()).as("the late task finished before join returned").isTrue();
+            assertThat(grandchild.get().resultNow()).isEqualTo("late");
+        } finally {
+            joinReturned.set(true);
+            releaser.join();
+        }
+    }
+
+    @Test
+    void joinWaitsForATaskWhoseForkingChildHasNotStartedItsThreadYet() throws Exception {
+        // The walk reaches a task that is pushed but whose thread its forker has not started:
+        // joining that thread returns at once, and join must wait for the task all the same.
+        Thread owner = Thread.currentThread();
+        CountDownLatch pushed = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicBoolean joinReturned = new AtomicBoolean();
+        AtomicReference<Task<String>> late = new AtomicReference<>();
+        AtomicInteger made = new AtomicInteger();
+        AtomicReference<Thread> forker = new AtomicReference<>();
+        try (TaskScope scope = TaskScope.builder().threadFactory(r -> {
+            if (made.getAndIncrement() == 0) {
+                forker.set(new Thread(r, "forker"));
+                return forker.get();
+            }
+            return new Thread(r, "started-late") {
+                @Override
+                public void start() {
+                    pushed.countDown(); // fork pushed the task, then calls start
+                    while (!joinReturned.get() && !isWaitingIn(owner, TaskScope.class.getName(), "awaitThreads")) {
+                        Thread.onSpinWait();
+                        Thread.yield();
+                    }
+                    super.start();
+                }
+            };
+        }).open()) {
+            scope.fork(() -> {
+                late.set(scope.fork(() -> {
+                    release.await();
+                    return "late";
+                }));
+                return null;
+            });
+            pushed.await(); // the late task is on the list, its thread not started
+            Thread releaser = new Thread(() -> {
+                // the late task runs, its forker ended, and the owner still waits: release it
+                while (!joinReturned.get() && !(late.get() != null && late.get().status() == Task.Status.RUNNING
+                        && !forker.get().isAlive() && isWaitingIn(owner, TaskScope.class.getName(), "awaitThreads"))) {
+                    Thread.onSpinWait();
+                    Thread.yield();
+                }
+                release.countDown();
+            }, "releaser");
+            releaser.start();
+            try {
+                scope.join();
+                joinReturned.set(true);
+                assertThat(late.get().isDone()).as("the late task finished before join returned").isTrue();
+                assertThat(late.get().resultNow()).isEqualTo("late");
+            } finally {
+                joinReturned.set(true);
+                releaser.join();
+            }
+        }
+    }
+
+    @Test
+    void aScopeCancellationInterruptsATaskItsUserCancelledWithoutInterrupting() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch never = new CountDownLatch(1);
+        AtomicBoolean interrupted = new AtomicBoolean();
+        try (TaskScope scope = TaskScope.open()) {
+            Task<String> task = scope.fork(() -> {
+                started.countDown();
+                try {
+                    // bounded, so that a scope that fails to interrupt it fails the test, not hangs it
+                    never.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    interrupted.set(true);
+                    throw e;
+                }
+                return "not interrupted";
+            });
+            started.await();
+            assertThat(task.cancel(false)).isTrue(); // decided CANCELLED; the callable runs on
+            assertThat(task.status()).isEqualTo(Task.Status.CANCELLED);
+            assertThat(task.cancel(true)).isFalse(); // Future contract: already cancelled
+            scope.cancel();
+            scope.join(); // returns only if the scope's cancellation interrupted the callable
+            assertThat(interrupted).isTrue();
+            assertThat(task.isCancelled()).isTrue();
+        }
+    }
+
+    @Test
+    void theJdk17DefaultRunsChildrenOfSeveralScopesOnOneSharedPoolWorker() throws Exception {
+        assumeTrue(!VirtualThreads.available(), "JDK 17 default (no virtual threads)");
+        Thread first;
+        try (TaskScope scope = TaskScope.open()) {
+            Task<Thread> t = scope.fork(Thread::currentThread);
+            scope.join();
+            first = t.resultNow();
+        }
+        assertThat(first.getName()).startsWith(TaskScope.WORKER_PREFIX);
+        assertThat(first.isDaemon()).isTrue();
+        assertThat(NoThreadLeaks.endedOrIdleInPool(first)).isTrue(); // idle, waiting in the pool
+        List<Thread> workers = new ArrayList<>(); // earlier tests may have left idle workers too
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith(TaskScope.WORKER_PREFIX)) {
+                assertThat(NoThreadLeaks.endedOrIdleInPool(t)).isTrue();
+                workers.add(t);
+            }
+        }
+        Thread second;
+        try (TaskScope scope = TaskScope.open()) {
+            Task<Thread> t = scope.fork(Thread::currentThread);
+            scope.join();
+            second = t.resultNow();
+        }
+        assertThat(workers).contains(second); // a warm worker, not a new thread per scope
     }
 }
