@@ -14,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * takes everything out at once and hands it to the caller. Either way blocked putters are
  * released. An item's sequence number is its position in the buffer's input order.
  */
-final class Buffer implements Inlet {
+final class Buffer extends BufferHeadSide implements Inlet {
 
     /*
      * Implementation notes
@@ -57,6 +57,16 @@ final class Buffer implements Inlet {
      * interrupted (AbstractQueuedSynchronizer transfers it), so an interrupt does not eat a
      * wake-up meant for another waiter.
      *
+     * Hysteresis for putters. A parked putter is woken only once the ring has drained to
+     * wakeDepth (half full), not at the first free slot: a producer faster than its
+     * consumer would otherwise park and be unparked once per item (microseconds each),
+     * where now it parks once per half ring. The Dekker argument is unchanged: every take
+     * that leaves the depth at or below wakeDepth reads the waiter count after its CAS,
+     * and the waiter re-checks the same depth condition after raising the count. While
+     * the ring is above wakeDepth it holds items, so takers keep taking until it is not
+     * (or other putters are making progress). A timed wait makes one last attempt when its
+     * deadline passes, so it reports TIMED_OUT only if the ring was full at that moment.
+     *
      * Ending. abort() sets the closed bit, then claims every position from head up to the
      * (now final) tail with one CAS of 'head', waiting for in-flight puts to publish, and
      * returns the items in FIFO order. A taker racing it loses the CAS for those positions
@@ -93,10 +103,10 @@ final class Buffer implements Inlet {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            TAIL = l.findVarHandle(Buffer.class, "tail", long.class);
-            HEAD = l.findVarHandle(Buffer.class, "head", long.class);
-            TAKE_WAITERS = l.findVarHandle(Buffer.class, "takeWaiters", int.class);
-            PUT_WAITERS = l.findVarHandle(Buffer.class, "putWaiters", int.class);
+            TAIL = l.findVarHandle(BufferTailSide.class, "tail", long.class);
+            HEAD = l.findVarHandle(BufferHeadSide.class, "head", long.class);
+            TAKE_WAITERS = l.findVarHandle(BufferTailSide.class, "takeWaiters", int.class);
+            PUT_WAITERS = l.findVarHandle(BufferHeadSide.class, "putWaiters", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -106,10 +116,7 @@ final class Buffer implements Inlet {
     private final long[] stamps;
     private final int capacity;
     private final int mask;           // capacity - 1 when capacity is a power of two, else -1
-    private volatile long tail;       // (positions claimed by putters << 1) | closed bit
-    private volatile long head;       // positions claimed by takers (and abort)
-    private volatile int takeWaiters; // takers past their spin phase
-    private volatile int putWaiters;  // putters past their spin phase
+    private final int wakeDepth;      // a parked putter is woken once depth <= this
     private final SpinBudget takeSpin = new SpinBudget();
     private final SpinBudget putSpin = new SpinBudget();
     private final ReentrantLock lock = new ReentrantLock();
@@ -120,6 +127,7 @@ final class Buffer implements Inlet {
     Buffer(int capacity) {
         this.capacity = capacity;
         this.mask = Integer.bitCount(capacity) == 1 ? capacity - 1 : -1;
+        this.wakeDepth = capacity - Math.max(1, capacity / 2);
         this.items = new Object[capacity];
         this.stamps = new long[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -253,7 +261,8 @@ final class Buffer implements Inlet {
                     budget.wasted();
                 }
                 if (!parkUntilRoom(timed, deadline)) {
-                    return TIMED_OUT;
+                    long r = tryPut(item); // the deadline passed while the ring refilled
+                    return r != FULL ? r : TIMED_OUT;
                 }
             }
             long r = tryPut(item);
@@ -266,10 +275,13 @@ final class Buffer implements Inlet {
         }
     }
 
-    /** True when a put may succeed now (or fail with CLOSED). Volatile reads. */
+    /**
+     * True when a parked putter should wake: the ring has drained to wakeDepth, or the
+     * buffer is closed. Volatile reads.
+     */
     private boolean roomOrClosed() {
         long t = tail;
-        return (t & 1L) != 0 || (t >>> 1) - head < capacity;
+        return (t & 1L) != 0 || (t >>> 1) - head <= wakeDepth;
     }
 
     /** Parks until there is room or the buffer is closed; false if the deadline passed. */
@@ -338,7 +350,8 @@ final class Buffer implements Inlet {
                     Object item = items[i];             // plain: ordered by the acquire above
                     items[i] = null;
                     STAMPS.setRelease(stamps, i, 2 * (h + capacity));
-                    if (putWaiters != 0) {              // volatile read (Dekker, see notes)
+                    if (putWaiters != 0                 // volatile read (Dekker, see notes)
+                            && (tail >>> 1) - (h + 1) <= wakeDepth) {
                         signal(notFull);
                     }
                     c.seq = h;
@@ -385,7 +398,8 @@ final class Buffer implements Inlet {
                     budget.wasted();
                 }
                 if (!parkUntilItem(timed, deadline)) {
-                    return NOTHING_YET;
+                    Object r = tryTake(c);
+                    return r != EMPTY ? r : NOTHING_YET;
                 }
             }
             Object r = tryTake(c);

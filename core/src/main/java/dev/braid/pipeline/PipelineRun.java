@@ -102,7 +102,9 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             }
             boolean flat = spec.kind == StageSpec.Kind.FLAT_MAP;
             if (ordered && spec.workers > 1) {
-                reorder = new ReorderRing(2 * spec.workers, next, flat);
+                // at least twice the workers (see ReorderRing's notes); 64 slots let a parked
+                // worker sleep through 32 hand-ons instead of waking once per item
+                reorder = new ReorderRing(Math.max(64, 2 * spec.workers), next, flat);
                 inlet = reorder;
             } else if (flat) {
                 inlet = (result, seq, t) -> {

@@ -36,10 +36,15 @@ final class ReorderRing implements Inlet {
      * so results leave in sequence order, one at a time; the acquire load of a slot pairs
      * with its depositor's release store.
      *
-     * Waking window waiters. Because the workers take sequence numbers in increasing order
-     * and capacity >= workers, at most one worker waits for any slot (two waiters for one
-     * slot would need capacity more sequence numbers in workers' hands than there are
-     * workers), so each slot has one waiter field. A waiter for s + capacity can register
+     * Waking window waiters. A waiter yields a few times, then parks until its sequence
+     * number is within next + capacity / 2 (hysteresis: woken once per half ring, not once
+     * per hand-on, which cost a park/unpark pair per item). Because the workers take
+     * sequence numbers in increasing order and capacity / 2 >= workers, at most one worker
+     * is parked for any slot (two parked waiters s and s + capacity would need more of
+     * s + 1 .. s + capacity - 1 in workers' hands than there are workers, and any of them
+     * deposited means next >= s - workers + 2, which already woke s), so each slot has one
+     * waiter field; the emitter that moves 'next' to n + 1 wakes the waiter of slot
+     * (n + capacity / 2) % capacity. A waiter for s + capacity can register
      * while the waiter for s was already unparked but has not run yet (its window opened
      * when 'next' passed s - capacity, before s + capacity could be taken); so a waiter
      * leaves by a CAS from itself to null, never clearing a successor's registration.
@@ -76,6 +81,7 @@ final class ReorderRing implements Inlet {
     private final Object[] slots;
     private final Thread[] waiters;
     private final int capacity;
+    private final int half; // a parked window waiter wakes when its seq is within next + half
     private final Buffer out;
     private final boolean flat; // results are lists (flatMap), handed on element by element
     private volatile long next;
@@ -83,6 +89,7 @@ final class ReorderRing implements Inlet {
 
     ReorderRing(int capacity, Buffer out, boolean flat) {
         this.capacity = capacity;
+        this.half = capacity / 2;
         this.slots = new Object[capacity];
         this.waiters = new Thread[capacity];
         this.out = out;
@@ -119,7 +126,7 @@ final class ReorderRing implements Inlet {
         }
         WAITERS.setVolatile(waiters, i, me);
         try {
-            while (seq - next >= capacity) { // volatile read after the volatile write (Dekker)
+            while (seq - next >= half) { // volatile read after the volatile write (Dekker)
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
                 }
@@ -145,7 +152,8 @@ final class ReorderRing implements Inlet {
                 }
                 slots[i] = null; // plain: published by the volatile write of 'next' below
                 NEXT.setVolatile(this, ++n);
-                Thread w = (Thread) WAITERS.getVolatile(waiters, i); // after 'next' (Dekker)
+                // the waiter whose wake condition (seq < next + half) just became true
+                Thread w = (Thread) WAITERS.getVolatile(waiters, (int) ((n - 1 + half) % capacity));
                 if (w != null) {
                     LockSupport.unpark(w);
                 }

@@ -24,9 +24,9 @@ final class SpinBudget {
      */
 
     static final int MIN = 32;
-    static final int MAX = 4096;
+    static final int MAX = 1024;
     /** Thread.yield() calls between the spin phase and parking. */
-    static final int YIELDS = 16;
+    static final int YIELDS = 4;
 
     private int spins = 256;
 
