@@ -117,6 +117,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
     private final int capacity;
     private final int mask;           // capacity - 1 when capacity is a power of two, else -1
     private final int wakeDepth;      // a parked putter is woken once depth <= this
+    private final int spinGap;        // a spinning putter retries once this many slots are free
     private final SpinBudget takeSpin = new SpinBudget();
     private final SpinBudget putSpin = new SpinBudget();
     private final ReentrantLock lock = new ReentrantLock();
@@ -128,6 +129,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
         this.capacity = capacity;
         this.mask = Integer.bitCount(capacity) == 1 ? capacity - 1 : -1;
         this.wakeDepth = capacity - Math.max(1, capacity / 2);
+        this.spinGap = Math.max(1, capacity / 16);
         this.items = new Object[capacity];
         this.stamps = new long[capacity];
         for (int i = 0; i < capacity; i++) {
@@ -248,6 +250,9 @@ final class Buffer extends BufferHeadSide implements Inlet {
         for (int k = 1; ; k++) {
             if (k <= spins) {
                 Thread.onSpinWait();
+                if (!spinRoom()) {
+                    continue; // keep off the consumer's cache lines until a batch is free
+                }
             } else if (k <= spins + SpinBudget.YIELDS) {
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
@@ -273,6 +278,16 @@ final class Buffer extends BufferHeadSide implements Inlet {
                 return r;
             }
         }
+    }
+
+    /**
+     * True when a spinning putter should try again: spinGap slots are free (or the buffer
+     * is closed). Retrying at the first free slot keeps producer and consumer on the same
+     * slots' cache lines, each put and take missing on the line the other just wrote.
+     */
+    private boolean spinRoom() {
+        long t = tail;
+        return (t & 1L) != 0 || (t >>> 1) - head <= capacity - spinGap;
     }
 
     /**
