@@ -8,107 +8,163 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The bounded buffer in front of each stage: a ring of items, each stamped with a sequence
- * number when it is put, with blocking put/take, a timed poll, and two ways to end.
- * {@link #close()} lets takers drain what is there; {@link #abort()} takes everything out at
- * once and hands it to the caller. Either way blocked putters are released.
+ * The bounded buffer in front of each stage: a lock-free multi-producer multi-consumer ring
+ * of items, with blocking put/take (spin, then yield, then park), a timed offer and poll,
+ * and two ways to end. {@link #close()} lets takers drain what is there; {@link #abort()}
+ * takes everything out at once and hands it to the caller. Either way blocked putters are
+ * released. An item's sequence number is its position in the buffer's input order.
  */
-final class Buffer {
+final class Buffer extends BufferHeadSide implements Inlet {
 
     /*
      * Implementation notes
      *
-     * Locking. One ReentrantLock guards every field, with two conditions, notEmpty and
-     * notFull, as in ArrayBlockingQueue: the lock gives both mutual exclusion and the
-     * happens-before edge from the put of an item to its take, so items need no volatile
-     * slots. A put signals one taker and a take one putter. An interrupted waiter that had
-     * been signalled passes the signal on (AbstractQueuedSynchronizer transfers it), so a
-     * signal is never lost to an interrupt.
+     * The ring (after Dmitry Vyukov's bounded MPMC queue). Position p (a long that never
+     * wraps) lives in slot p % capacity, whose stamp says what the slot is ready for:
+     * 2p - empty, ready for the put of position p; 2p + 1 - holds the item of position p,
+     * ready for its take; the take then stamps 2(p + capacity), readying the slot for the
+     * next lap. (The doubled numbering, rather than Vyukov's p / p + 1, also works for a
+     * capacity of one.) A putter claims position p = tail >> 1 by a CAS of 'tail', writes the
+     * item with a plain store and publishes it with a release store of the stamp; a taker
+     * claims position h = head by a CAS of 'head' after an acquire load of the stamp saw
+     * 2h + 1, reads the item (ordered after the putter's plain store by the release/acquire
+     * pair), clears the slot and releases it with a release store of the next lap's stamp,
+     * which the next putter of that slot acquires before it overwrites the slot. The CASes
+     * make each position claimed by exactly one putter and exactly one taker (or abort):
+     * an item is never lost or duplicated. Between its CAS and its stamp store a putter or
+     * taker runs a few instructions and never blocks, so an operation that finds a slot
+     * "in flight" (claimed, not yet published or released) spins for it instead of waiting.
+     * The item's sequence number is its position: ordered mode costs nothing here.
      *
-     * Sequence numbers. put stamps the item with putCount (its position in this buffer's
-     * input order) and stores it in the parallel long[] seqs, so ordered mode costs no
-     * allocation per item. Because takes are FIFO, workers take sequence numbers in
-     * increasing order: the ordered mode's Sequencer relies on that.
+     * Closed bit. Bit 0 of 'tail' is the closed flag, so that a put's CAS (which expects the
+     * bit clear) and close()'s getAndBitwiseOr are totally ordered on one variable: a put
+     * either claimed its position before the close, and then its item is taken or aborted
+     * like any other, or it fails with CLOSED. No put is accepted after close() returned.
+     * Takers see end-of-stream when the ring is empty at a position that equals the final
+     * tail: head == tail >> 1 with the bit set (tail is read after head, and head never
+     * passes tail >> 1, so at that moment the two were equal and no put can follow).
      *
-     * Ending. closed refuses puts from then on (put returns CLOSED); takers see end-of-stream
-     * (null) once the ring is empty. abort() also empties the ring under the lock and returns
-     * its items in FIFO order: an item is therefore either taken by a worker before the abort,
-     * or returned by it, never both and never neither - the exactly-once split cancel()
-     * relies on. No poison pill ever enters the ring.
+     * Waiting. A waiter spins for a SpinBudget, then yields, then parks on a condition of
+     * 'lock' (used on the slow path only). Dekker-style wake-up without a lost signal: a
+     * waiter first increments its side's waiter count (a volatile getAndAdd), then re-checks
+     * its condition, which reads head and tail (volatile); a waker first moves the counter
+     * the waiter waits for (the CAS of tail or head, or close()'s getAndBitwiseOr, all
+     * volatile) and then reads the waiter count (volatile). Volatile accesses are
+     * sequentially consistent, so either the waiter's re-check sees the move or the waker
+     * sees the count and signals. The signal is given under the lock, and a waiter checks its
+     * condition under the same lock before it awaits, so a signal cannot fall between its
+     * check and its await. Condition.await passes a signal on if the waiter is also
+     * interrupted (AbstractQueuedSynchronizer transfers it), so an interrupt does not eat a
+     * wake-up meant for another waiter.
      *
-     * depth and accepted mirror count and putCount for statistics read without the lock.
-     * They are written under the lock with setRelease (no full fence on the hot path) and
-     * read with getOpaque: a benign race, a reader may see a value a few puts or takes old,
-     * which a progress figure tolerates. Exact figures are read after the pipeline ended,
-     * when every write happened-before the reader (the end latch).
+     * Hysteresis for putters. A parked putter is woken only once the ring has drained to
+     * wakeDepth (half full), not at the first free slot: a producer faster than its
+     * consumer would otherwise park and be unparked once per item (microseconds each),
+     * where now it parks once per half ring. The Dekker argument is unchanged: every take
+     * that leaves the depth at or below wakeDepth reads the waiter count after its CAS,
+     * and the waiter re-checks the same depth condition after raising the count. While
+     * the ring is above wakeDepth it holds items, so takers keep taking until it is not
+     * (or other putters are making progress). A timed wait makes one last attempt when its
+     * deadline passes, so it reports TIMED_OUT only if the ring was full at that moment.
+     *
+     * Ending. abort() sets the closed bit, then claims every position from head up to the
+     * (now final) tail with one CAS of 'head', waiting for in-flight puts to publish, and
+     * returns the items in FIFO order. A taker racing it loses the CAS for those positions
+     * and sees end-of-stream, so an item is either taken by a worker or returned by abort,
+     * exactly once, never both and never neither - the split cancel() relies on. No poison
+     * pill ever enters the ring. 'aborted' (items abort() took out) is written inside a
+     * synchronized block that also contains the claiming CAS; abortedCount() reads it under
+     * the same monitor. A worker that saw end-of-stream after an abort saw the CAS, so any
+     * thread that reads abortedCount() after that worker ended enters the monitor after the
+     * aborter left it and reads the final count.
+     *
+     * Statistics. accepted() and depth() read tail and head with getOpaque: a benign race, a
+     * running snapshot may be a few items old, which a progress figure tolerates; they are
+     * exact once every putter and taker ended.
      */
 
     /** Returned by put and offer when the buffer no longer accepts items. */
     static final long CLOSED = -1;
     /** Returned by offer when the wait timed out. */
     static final long TIMED_OUT = -2;
+    /** Returned by tryPut when the ring is full. */
+    private static final long FULL = -3;
     /** Returned by poll when the wait timed out (end-of-stream is null). */
     static final Object NOTHING_YET = new Object();
+    /** Returned by tryTake when the ring is empty but open. */
+    private static final Object EMPTY = new Object();
 
-    private final Object[] items;
-    private final long[] seqs;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition notEmpty = lock.newCondition();
-    private final Condition notFull = lock.newCondition();
-    private int head;
-    private int tail;
-    private int count;
-    private long putCount;
-    private long aborted;   // items abort() took out; read after the end only
-    private boolean closed;
-    private int depth;      // written under the lock with setRelease, read with getOpaque
-    private long accepted;  // likewise
-
-    private static final VarHandle DEPTH;
-    private static final VarHandle ACCEPTED;
+    private static final VarHandle TAIL;
+    private static final VarHandle HEAD;
+    private static final VarHandle TAKE_WAITERS;
+    private static final VarHandle PUT_WAITERS;
+    private static final VarHandle STAMPS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            DEPTH = l.findVarHandle(Buffer.class, "depth", int.class);
-            ACCEPTED = l.findVarHandle(Buffer.class, "accepted", long.class);
+            TAIL = l.findVarHandle(BufferTailSide.class, "tail", long.class);
+            HEAD = l.findVarHandle(BufferHeadSide.class, "head", long.class);
+            TAKE_WAITERS = l.findVarHandle(BufferTailSide.class, "takeWaiters", int.class);
+            PUT_WAITERS = l.findVarHandle(BufferHeadSide.class, "putWaiters", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
+    private final Object[] items;
+    private final long[] stamps;
+    private final int capacity;
+    private final int mask;           // capacity - 1 when capacity is a power of two, else -1
+    private final int wakeDepth;      // a parked putter is woken once depth <= this
+    private final int spinGap;        // a spinning putter retries once this many slots are free
+    private final SpinBudget takeSpin = new SpinBudget();
+    private final SpinBudget putSpin = new SpinBudget();
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition notEmpty = lock.newCondition();
+    private final Condition notFull = lock.newCondition();
+    private long aborted; // guarded by 'this'
+
     Buffer(int capacity) {
-        items = new Object[capacity];
-        seqs = new long[capacity];
+        this.capacity = capacity;
+        this.mask = Integer.bitCount(capacity) == 1 ? capacity - 1 : -1;
+        this.wakeDepth = capacity - Math.max(1, capacity / 2);
+        this.spinGap = Math.max(1, capacity / 16);
+        this.items = new Object[capacity];
+        this.stamps = new long[capacity];
+        for (int i = 0; i < capacity; i++) {
+            stamps[i] = 2L * i;
+        }
+        // the final fields are published with the Buffer (JLS 17.5); the initial stamps too,
+        // since a Buffer reaches its workers through the start of their threads
     }
 
     int capacity() {
-        return items.length;
+        return capacity;
+    }
+
+    private int index(long p) {
+        return mask >= 0 ? (int) p & mask : (int) (p % capacity);
     }
 
     /** Items in the ring now (racy read, for statistics). */
     int depth() {
-        return (int) DEPTH.getOpaque(this);
+        long h = (long) HEAD.getOpaque(this);
+        long t = (long) TAIL.getOpaque(this) >>> 1;
+        return (int) Math.max(0, Math.min(capacity, t - h));
     }
 
     /** Items ever put (racy read, for statistics; exact once the buffer is ended). */
     long accepted() {
-        return (long) ACCEPTED.getOpaque(this);
+        return (long) TAIL.getOpaque(this) >>> 1;
     }
 
-    /**
-     * Items abort() took out. Exact when read by a thread that some taker's end-of-stream
-     * happened-before (a worker that saw the abort, then ended): the count is written under
-     * the lock in the same critical section that makes takers see the end.
-     */
-    long abortedCount() {
-        lock.lock();
-        try {
-            return aborted;
-        } finally {
-            lock.unlock();
-        }
+    /** Items abort() took out (exact for a reader after a worker that saw the abort ended). */
+    synchronized long abortedCount() {
+        return aborted;
     }
+
+    // ------------------------------------------------------------------ put side
 
     /**
      * Puts an item, waiting while the ring is full.
@@ -116,16 +172,8 @@ final class Buffer {
      * @return the item's sequence number, or CLOSED if the buffer is closed or aborted
      */
     long put(Object item) throws InterruptedException {
-        final ReentrantLock lock = this.lock;
-        lock.lockInterruptibly();
-        try {
-            while (!closed && count == items.length) {
-                notFull.await();
-            }
-            return closed ? CLOSED : enqueue(item);
-        } finally {
-            lock.unlock();
-        }
+        long r = tryPut(item);
+        return r != FULL ? r : awaitPut(item, -1L);
     }
 
     /**
@@ -134,41 +182,161 @@ final class Buffer {
      * @return the item's sequence number, CLOSED, or TIMED_OUT
      */
     long offer(Object item, long nanos) throws InterruptedException {
-        final ReentrantLock lock = this.lock;
-        lock.lockInterruptibly();
+        long r = tryPut(item);
+        if (r != FULL) {
+            return r;
+        }
+        return nanos <= 0L ? TIMED_OUT : awaitPut(item, nanos);
+    }
+
+    /** Inlet for an unordered stage: the item's own sequence number is not needed here. */
+    @Override
+    public boolean accept(Object result, long seq, Tally t) throws InterruptedException {
+        boolean ok;
         try {
-            while (!closed && count == items.length) {
-                if (nanos <= 0L) {
+            ok = put(result) >= 0;
+        } catch (InterruptedException e) {
+            t.failed(1);
+            throw e;
+        }
+        if (ok) {
+            t.completed(1);
+        } else {
+            t.failed(1);
+        }
+        return ok;
+    }
+
+    /** One non-blocking attempt: the position, CLOSED, or FULL. */
+    private long tryPut(Object item) {
+        long t = tail; // volatile read
+        while (true) {
+            if ((t & 1L) != 0) {
+                return CLOSED;
+            }
+            long p = t >>> 1;
+            int i = index(p);
+            long s = (long) STAMPS.getAcquire(stamps, i);
+            if (s == 2 * p) {
+                // volatile CAS: claims p, and orders the waiter-count read below after it
+                long w = (long) TAIL.compareAndExchange(this, t, t + 2);
+                if (w == t) {
+                    items[i] = item;                    // plain: published by the release below
+                    STAMPS.setRelease(stamps, i, 2 * p + 1);
+                    if (takeWaiters != 0) {             // volatile read (Dekker, see notes)
+                        signal(notEmpty);
+                    }
+                    return p;
+                }
+                t = w;
+            } else if (s < 2 * p) {
+                // the slot still holds position p - capacity: full, unless its taker is in flight
+                if (head <= p - capacity) {
+                    return FULL;
+                }
+                Thread.onSpinWait();
+                t = tail;
+            } else {
+                t = tail; // another putter claimed p
+            }
+        }
+    }
+
+    private long awaitPut(Object item, long nanos) throws InterruptedException {
+        final boolean timed = nanos >= 0;
+        final long deadline = timed ? System.nanoTime() + nanos : 0L;
+        final SpinBudget budget = putSpin;
+        final int spins = budget.spins();
+        for (int k = 1; ; k++) {
+            if (k <= spins) {
+                Thread.onSpinWait();
+                if (!spinRoom()) {
+                    continue; // keep off the consumer's cache lines until a batch is free
+                }
+            } else if (k <= spins + SpinBudget.YIELDS) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (timed && deadline - System.nanoTime() <= 0) {
                     return TIMED_OUT;
                 }
-                nanos = notFull.awaitNanos(nanos);
+                Thread.yield();
+            } else {
+                if (k == spins + SpinBudget.YIELDS + 1) {
+                    budget.wasted();
+                }
+                if (!parkUntilRoom(timed, deadline)) {
+                    long r = tryPut(item); // the deadline passed while the ring refilled
+                    return r != FULL ? r : TIMED_OUT;
+                }
             }
-            return closed ? CLOSED : enqueue(item);
-        } finally {
-            lock.unlock();
+            long r = tryPut(item);
+            if (r != FULL) {
+                if (k <= spins) {
+                    budget.paidOff();
+                }
+                return r;
+            }
         }
     }
 
     /**
+     * True when a spinning putter should try again: spinGap slots are free (or the buffer
+     * is closed). Retrying at the first free slot keeps producer and consumer on the same
+     * slots' cache lines, each put and take missing on the line the other just wrote.
+     */
+    private boolean spinRoom() {
+        long t = tail;
+        return (t & 1L) != 0 || (t >>> 1) - head <= capacity - spinGap;
+    }
+
+    /**
+     * True when a parked putter should wake: the ring has drained to wakeDepth, or the
+     * buffer is closed. Volatile reads.
+     */
+    private boolean roomOrClosed() {
+        long t = tail;
+        return (t & 1L) != 0 || (t >>> 1) - head <= wakeDepth;
+    }
+
+    /** Parks until there is room or the buffer is closed; false if the deadline passed. */
+    private boolean parkUntilRoom(boolean timed, long deadline) throws InterruptedException {
+        PUT_WAITERS.getAndAdd(this, 1); // volatile: before the re-checks (Dekker)
+        try {
+            final ReentrantLock lock = this.lock;
+            lock.lockInterruptibly();
+            try {
+                while (!roomOrClosed()) {
+                    if (timed) {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0L) {
+                            return false;
+                        }
+                        notFull.awaitNanos(left);
+                    } else {
+                        notFull.await();
+                    }
+                }
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            PUT_WAITERS.getAndAdd(this, -1);
+        }
+    }
+
+    // ------------------------------------------------------------------ take side
+
+    /**
      * Takes the oldest item, waiting while the ring is empty and open.
      *
-     * @param seqOut receives the item's sequence number in slot 0
+     * @param c receives the item's sequence number
      * @return the item, or null at end-of-stream (closed and empty, or aborted)
      */
-    Object take(long[] seqOut) throws InterruptedException {
-        final ReentrantLock lock = this.lock;
-        lock.lockInterruptibly();
-        try {
-            while (count == 0) {
-                if (closed) {
-                    return null;
-                }
-                notEmpty.await();
-            }
-            return dequeue(seqOut);
-        } finally {
-            lock.unlock();
-        }
+    Object take(Cursor c) throws InterruptedException {
+        Object r = tryTake(c);
+        return r != EMPTY ? r : awaitTake(c, -1L);
     }
 
     /**
@@ -176,35 +344,151 @@ final class Buffer {
      *
      * @return the item, null at end-of-stream, or NOTHING_YET when the wait timed out
      */
-    Object poll(long nanos, long[] seqOut) throws InterruptedException {
-        final ReentrantLock lock = this.lock;
-        lock.lockInterruptibly();
-        try {
-            while (count == 0) {
-                if (closed) {
-                    return null;
+    Object poll(long nanos, Cursor c) throws InterruptedException {
+        Object r = tryTake(c);
+        if (r != EMPTY) {
+            return r;
+        }
+        return nanos <= 0L ? NOTHING_YET : awaitTake(c, nanos);
+    }
+
+    /** One non-blocking attempt: the item, null at end-of-stream, or EMPTY. */
+    private Object tryTake(Cursor c) {
+        long h = head; // volatile read
+        while (true) {
+            int i = index(h);
+            long s = (long) STAMPS.getAcquire(stamps, i);
+            if (s == 2 * h + 1) {
+                // volatile CAS: claims h, and orders the waiter-count read below after it
+                long w = (long) HEAD.compareAndExchange(this, h, h + 1);
+                if (w == h) {
+                    Object item = items[i];             // plain: ordered by the acquire above
+                    items[i] = null;
+                    STAMPS.setRelease(stamps, i, 2 * (h + capacity));
+                    if (putWaiters != 0                 // volatile read (Dekker, see notes)
+                            && (tail >>> 1) - (h + 1) <= wakeDepth) {
+                        signal(notFull);
+                    }
+                    c.seq = h;
+                    return item;
                 }
-                if (nanos <= 0L) {
+                h = w;
+            } else if (s < 2 * h + 1) {
+                long t = tail; // after head: see the notes on end-of-stream
+                if ((t >>> 1) == h) {
+                    return (t & 1L) != 0 ? null : EMPTY;
+                }
+                if ((t >>> 1) < h) {
+                    h = head; // h is stale: head moved on (and tail with it) since we read it
+                    continue;
+                }
+                // position h is claimed by a putter (or its slot by a taker of the last lap)
+                // that has not published yet: it will in a few instructions
+                Thread.onSpinWait();
+                h = head;
+            } else {
+                h = head; // another taker claimed h
+            }
+        }
+    }
+
+    private Object awaitTake(Cursor c, long nanos) throws InterruptedException {
+        final boolean timed = nanos >= 0;
+        final long deadline = timed ? System.nanoTime() + nanos : 0L;
+        final SpinBudget budget = takeSpin;
+        final int spins = budget.spins();
+        for (int k = 1; ; k++) {
+            if (k <= spins) {
+                Thread.onSpinWait();
+            } else if (k <= spins + SpinBudget.YIELDS) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                if (timed && deadline - System.nanoTime() <= 0) {
                     return NOTHING_YET;
                 }
-                nanos = notEmpty.awaitNanos(nanos);
+                Thread.yield();
+            } else {
+                if (k == spins + SpinBudget.YIELDS + 1) {
+                    budget.wasted();
+                }
+                if (!parkUntilItem(timed, deadline)) {
+                    Object r = tryTake(c);
+                    return r != EMPTY ? r : NOTHING_YET;
+                }
             }
-            return dequeue(seqOut);
+            Object r = tryTake(c);
+            if (r != EMPTY) {
+                if (k <= spins) {
+                    budget.paidOff();
+                }
+                return r;
+            }
+        }
+    }
+
+    /** True when a take may succeed now (or see end-of-stream). Volatile reads. */
+    private boolean itemOrClosed() {
+        long h = head;
+        long t = tail;
+        return (t & 1L) != 0 || (t >>> 1) > h;
+    }
+
+    /** Parks until there is an item or the buffer is closed; false if the deadline passed. */
+    private boolean parkUntilItem(boolean timed, long deadline) throws InterruptedException {
+        TAKE_WAITERS.getAndAdd(this, 1); // volatile: before the re-checks (Dekker)
+        try {
+            final ReentrantLock lock = this.lock;
+            lock.lockInterruptibly();
+            try {
+                while (!itemOrClosed()) {
+                    if (timed) {
+                        long left = deadline - System.nanoTime();
+                        if (left <= 0L) {
+                            return false;
+                        }
+                        notEmpty.awaitNanos(left);
+                    } else {
+                        notEmpty.await();
+                    }
+                }
+                return true;
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            TAKE_WAITERS.getAndAdd(this, -1);
+        }
+    }
+
+    private void signal(Condition c) {
+        final ReentrantLock lock = this.lock;
+        lock.lock();
+        try {
+            c.signal();
         } finally {
             lock.unlock();
         }
     }
 
+    // ------------------------------------------------------------------ ending
+
     /** No more puts; takers drain the ring, then see end-of-stream. Idempotent. */
     void close() {
-        final ReentrantLock lock = this.lock;
-        lock.lock();
-        try {
-            closed = true;
-            notEmpty.signalAll();
-            notFull.signalAll();
-        } finally {
-            lock.unlock();
+        TAIL.getAndBitwiseOr(this, 1L); // volatile: before the waiter-count reads (Dekker)
+        wakeAll();
+    }
+
+    private void wakeAll() {
+        if (takeWaiters != 0 || putWaiters != 0) {
+            final ReentrantLock lock = this.lock;
+            lock.lock();
+            try {
+                notEmpty.signalAll();
+                notFull.signalAll();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -213,47 +497,31 @@ final class Buffer {
      * second call returns an empty list.
      */
     List<Object> abort() {
-        final ReentrantLock lock = this.lock;
-        lock.lock();
-        try {
-            closed = true;
-            List<Object> drained = new ArrayList<>(count);
-            while (count > 0) {
-                drained.add(items[head]);
-                items[head] = null;
-                head = head + 1 == items.length ? 0 : head + 1;
-                count--;
+        TAIL.getAndBitwiseOr(this, 1L);
+        List<Object> drained;
+        synchronized (this) {
+            final long end = tail >>> 1; // final: the closed bit stops every further claim
+            long h = head;
+            while (h < end) {
+                long w = (long) HEAD.compareAndExchange(this, h, end); // claims [h, end)
+                if (w == h) {
+                    break;
+                }
+                h = w;
             }
-            head = 0;
-            tail = 0;
+            drained = new ArrayList<>((int) Math.max(0, end - h));
+            for (long p = h; p < end; p++) {
+                int i = index(p);
+                while ((long) STAMPS.getAcquire(stamps, i) != 2 * p + 1) {
+                    Thread.onSpinWait(); // a put claimed p before the close and is publishing
+                }
+                drained.add(items[i]);
+                items[i] = null;
+                STAMPS.setRelease(stamps, i, 2 * (p + capacity));
+            }
             aborted += drained.size();
-            DEPTH.setRelease(this, 0);
-            notEmpty.signalAll();
-            notFull.signalAll();
-            return drained;
-        } finally {
-            lock.unlock();
         }
-    }
-
-    private long enqueue(Object item) {
-        long seq = putCount++;
-        items[tail] = item;
-        seqs[tail] = seq;
-        tail = tail + 1 == items.length ? 0 : tail + 1;
-        DEPTH.setRelease(this, ++count);
-        ACCEPTED.setRelease(this, putCount);
-        notEmpty.signal();
-        return seq;
-    }
-
-    private Object dequeue(long[] seqOut) {
-        Object item = items[head];
-        seqOut[0] = seqs[head];
-        items[head] = null;
-        head = head + 1 == items.length ? 0 : head + 1;
-        DEPTH.setRelease(this, --count);
-        notFull.signal();
-        return item;
+        wakeAll();
+        return drained;
     }
 }

@@ -31,19 +31,28 @@ final class PipelineRun<I> implements RunningPipeline<I> {
      * Accounting (the "nothing lost" argument). Each stage counts, exactly once per item,
      * how the item left it: completed (handed to the next buffer or, for the sink, consumed),
      * filtered, failed, or returned. An item is in exactly one of: a buffer's ring, a
-     * worker's hands, or gone. Buffer.take and Buffer.abort are mutually exclusive under the
-     * buffer's lock, so an item in a ring is either taken by a worker (which then accounts
-     * for it on every path out of process()/runBatch(), including interrupts) or drained by
-     * abort (first buffer: returned, to the cancel() caller; later buffers: failed). A put
-     * into an aborted buffer fails, and the putting worker counts its item failed. Hence at
-     * the end, for each stage, accepted = completed + failed + filtered + returned.
+     * worker's hands, an ordered stage's ReorderRing, or gone. Buffer.take and Buffer.abort
+     * claim positions by CAS on the buffer's head, so an item in a ring is either taken by a
+     * worker (which then accounts for it on every path out of process()/runBatch(),
+     * including interrupts) or drained by abort (first buffer: returned, to the cancel()
+     * caller; later buffers: failed). A put into an aborted buffer fails, and the putting
+     * worker counts its item failed. A result left in a ReorderRing when a cancellation or
+     * failure stopped its emitter is counted failed once every worker ended. Hence at the
+     * end, for each stage, accepted = completed + failed + filtered + returned. Counters are
+     * per worker (Tally), so the hot path has no shared counter to contend on.
+     *
+     * Ordered mode. A stage with several workers hands its results to a ReorderRing, which
+     * passes them on in the order of the stage's input sequence numbers (the positions in
+     * its input buffer); a stage with one worker keeps its input order anyway. Each stage's
+     * output is then in its input order, so the sink sees the pipeline's input order.
      *
      * States. RUNNING -> COMPLETING (complete(): the first buffer is closed) -> ended;
      * RUNNING/COMPLETING -> CANCELLED or FAILED, which abort every buffer and interrupt every
      * worker. 'state' is volatile: workers read it on their hot path (a plain load on x86) to
      * stop early; transitions happen under stateLock, which also guards the failure record
      * and the list of drained-but-not-yet-returned items. Lock order: stateLock, then a
-     * buffer's lock (abort of the first buffer); no code takes them the other way round.
+     * buffer's monitor or lock (abort of the first buffer); no code takes them the other way
+     * round.
      *
      * The end. Workers.onAllEnded runs after every worker's last action; it snapshots the
      * counters into finalStats (the counters no longer change: every increment happened
@@ -66,15 +75,18 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         final StageSpec spec;
         final Buffer in;
         Buffer out;
-        final Sequencer sequencer;
+        Inlet inlet;          // where results go: 'out', a flatMap adapter, or a ReorderRing
+        ReorderRing reorder;  // ordered mode with several workers, else null
+        final boolean ordered;
         final Tally[] tallies;
         final AtomicInteger live;
         volatile boolean warned;
+        volatile long abandoned; // results left in 'reorder' at the end; written before 'ended'
 
         Stage(StageSpec spec, boolean ordered) {
             this.spec = spec;
+            this.ordered = ordered;
             this.in = new Buffer(spec.inputCapacity);
-            this.sequencer = ordered && spec.workers > 1 ? new Sequencer(spec.workers) : null;
             this.live = new AtomicInteger(spec.workers);
             this.tallies = new Tally[spec.workers];
             for (int i = 0; i < tallies.length; i++) {
@@ -82,10 +94,43 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             }
         }
 
+        /** Connects the stage to the next one's buffer (null: this is the sink). */
+        void connect(Buffer next) {
+            this.out = next;
+            if (next == null) {
+                return;
+            }
+            boolean flat = spec.kind == StageSpec.Kind.FLAT_MAP;
+            if (ordered && spec.workers > 1) {
+                // at least twice the workers (see ReorderRing's notes); 64 slots let a parked
+                // worker sleep through 32 hand-ons instead of waking once per item
+                reorder = new ReorderRing(Math.max(64, 2 * spec.workers), next, flat);
+                inlet = reorder;
+            } else if (flat) {
+                inlet = (result, seq, t) -> {
+                    boolean ok;
+                    try {
+                        ok = ReorderRing.putAll(next, (List<?>) result);
+                    } catch (InterruptedException e) {
+                        t.failed(1);
+                        throw e;
+                    }
+                    if (ok) {
+                        t.completed(1);
+                    } else {
+                        t.failed(1);
+                    }
+                    return ok;
+                };
+            } else {
+                inlet = next;
+            }
+        }
+
         StageStats snapshot(Duration elapsed, boolean first) {
             long drained = in.abortedCount();
             long completed = 0;
-            long failed = 0;
+            long failed = abandoned;
             long filtered = 0;
             int busy = 0;
             for (Tally t : tallies) {
@@ -124,8 +169,8 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         for (int i = 0; i < stages.length; i++) {
             stages[i] = new Stage(specs.get(i), ordered);
         }
-        for (int i = 0; i + 1 < stages.length; i++) {
-            stages[i].out = stages[i + 1].in;
+        for (int i = 0; i < stages.length; i++) {
+            stages[i].connect(i + 1 < stages.length ? stages[i + 1].in : null);
         }
         this.first = stages[0].in;
         this.source = source;
@@ -309,12 +354,12 @@ final class PipelineRun<I> implements RunningPipeline<I> {
     // ------------------------------------------------------------------ workers
 
     private void runWorker(Stage st, Tally t) {
-        long[] seq = new long[1];
+        Cursor cursor = new Cursor();
         try {
             while (true) {
                 Object item;
                 try {
-                    item = st.in.take(seq);
+                    item = st.in.take(cursor);
                 } catch (InterruptedException e) {
                     if (!ending()) {
                         fail(st.spec.name, null, e);
@@ -327,7 +372,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 t.busy(true);
                 boolean goOn;
                 try {
-                    goOn = process(st, t, item, seq[0]);
+                    goOn = process(st, t, item, cursor.seq);
                 } finally {
                     t.busy(false);
                 }
@@ -352,62 +397,31 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         if (result == ABANDONED) {
             return false; // accounted for in compute
         }
-        Sequencer sequencer = st.sequencer;
-        if (sequencer != null) {
-            try {
-                sequencer.awaitTurn(seq);
-            } catch (InterruptedException e) {
-                if (result != SKIPPED) {
-                    t.failed(1); // a skipped item was already counted failed by its policy
-                }
-                if (!ending()) {
-                    fail(st.spec.name, item, e);
-                }
-                return false;
-            }
+        if (result == FILTERED) {
+            t.addFiltered();
         }
-        try {
-            if (result == SKIPPED) {
-                return true; // counted failed by the policy
+        Inlet inlet = st.inlet;
+        if (inlet == null) {
+            // the sink consumed it in compute (a skipped item was counted failed by its policy)
+            if (result != SKIPPED && result != FILTERED) {
+                t.completed(1);
             }
-            if (result == FILTERED) {
-                t.addFiltered();
+            return true;
+        }
+        if (result == SKIPPED || result == FILTERED) {
+            if (st.reorder == null) {
                 return true;
             }
-            boolean handedOn = emit(st, result);
-            if (handedOn) {
-                t.completed(1);
-            } else {
-                t.failed(1);
-            }
-            return handedOn;
+            result = ReorderRing.GAP; // keeps the ring's sequence without a hole
+        }
+        try {
+            return inlet.accept(result, seq, t); // counts the result completed or failed
         } catch (InterruptedException e) {
-            t.failed(1);
             if (!ending()) {
                 fail(st.spec.name, item, e);
             }
             return false;
-        } finally {
-            if (sequencer != null) {
-                sequencer.advance();
-            }
         }
-    }
-
-    private boolean emit(Stage st, Object result) throws InterruptedException {
-        Buffer out = st.out;
-        if (out == null) {
-            return true; // the sink consumed it in compute
-        }
-        if (st.spec.kind == StageSpec.Kind.FLAT_MAP) {
-            for (Object o : (List<?>) result) {
-                if (out.put(o) < 0) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        return out.put(result) >= 0;
     }
 
     /** Applies the stage to the item under its error policy. */
@@ -541,7 +555,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
 
     /** The single worker of a batch stage. */
     private void runBatch(Stage st, Tally t) {
-        long[] seq = new long[1];
+        Cursor cursor = new Cursor();
         List<Object> batch = null;
         long deadline = 0;
         try {
@@ -549,12 +563,12 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 Object item;
                 try {
                     if (batch == null) {
-                        item = st.in.take(seq);
+                        item = st.in.take(cursor);
                     } else {
                         long left = deadline - ticker.read();
                         // maxDelay zero: take what is already waiting, without waiting
                         item = left <= 0 && st.spec.batchDelayNanos > 0 ? Buffer.NOTHING_YET
-                                : st.in.poll(Math.max(0L, left), seq);
+                                : st.in.poll(Math.max(0L, left), cursor);
                     }
                 } catch (InterruptedException e) {
                     if (batch != null) {
@@ -672,6 +686,13 @@ final class PipelineRun<I> implements RunningPipeline<I> {
     private void onAllEnded() {
         if (ending()) {
             abortBuffers();
+        }
+        for (Stage st : stages) {
+            if (st.reorder != null) {
+                // results a cancellation or failure left in the ring: every worker ended, so
+                // the ring no longer changes and its writes happened-before this read
+                st.abandoned = st.reorder.abandoned();
+            }
         }
         finalStats = snapshot();
         ended.countDown();

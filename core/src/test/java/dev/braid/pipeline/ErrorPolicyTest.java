@@ -259,9 +259,10 @@ class ErrorPolicyTest {
         assertThat(Collections.singletonList(ErrorPolicy.failFast())).containsExactly(ErrorPolicy.failFast());
     }
     @Test
-    void aDeadLetteredItemWaitingForItsTurnIsCountedOnceWhenCancelled() throws Exception {
-        // Ordered output: the worker that dead-letters item 1 must still wait for item 0's turn.
-        // Cancelling interrupts that wait; the item was already counted failed by its policy.
+    void aDeadLetteredItemBehindAnUnfinishedOneIsCountedOnceWhenCancelled() throws Exception {
+        // Ordered output: item 1 is dead-lettered while item 0 is still being worked on, so
+        // its gap waits in the reorder ring behind item 0. Cancelling counts item 0 failed;
+        // item 1 was already counted failed by its policy and must not be counted again.
         CountDownLatch never = new CountDownLatch(1);
         CountDownLatch holding = new CountDownLatch(1);
         AtomicReference<Thread> skipper = new AtomicReference<>();
@@ -285,7 +286,7 @@ class ErrorPolicyTest {
         holding.await();
         p.put(1);
         deadLettered.await();
-        ThreadStates.awaitParked(skipper.get()); // waiting for item 0's turn
+        ThreadStates.awaitParked(skipper.get()); // done with item 1, waiting for more input
         assertThat(p.cancel()).isEmpty();
         PipelineStats stats = p.await();
         assertThat(stats.stage("s").failed()).as("item 0 interrupted, item 1 dead-lettered").isEqualTo(2);
