@@ -36,7 +36,8 @@ import java.util.stream.Stream;
  * buffer; a worker that finds the next buffer full waits, and so does a producer that finds
  * the first one full. Nothing is ever buffered without bound: at any moment the items in
  * flight are at most the sum of the buffer capacities plus the number of workers (plus the
- * sink's one). The first buffer's capacity is the one given to {@link #push(int)}, or
+ * sink's one), and, in {@linkplain #ordered() ordered} mode, plus the reorder ring of each
+ * stage with several workers (max(64, 2 &times; workers) results). The first buffer's capacity is the one given to {@link #push(int)}, or
  * {@value #DEFAULT_CAPACITY} for the pull form; every other buffer holds
  * {@value #DEFAULT_CAPACITY} items unless {@link #buffer(int)} says otherwise.
  *
@@ -47,8 +48,9 @@ import java.util.stream.Stream;
  * pipeline ends, however it ends; {@code run()} and {@code await()} return only after.
  *
  * <p><b>Order.</b> By default the sink sees items in whatever order the workers finish them.
- * With {@link #ordered()} it sees them in input order, however many workers each stage has;
- * a worker that finishes ahead of its turn waits, so ordering needs no extra buffer.
+ * With {@link #ordered()} it sees them in input order, however many workers each stage has:
+ * a worker that finishes ahead of its turn leaves its result in the stage's reorder ring and
+ * goes on; only a worker more than a ring ahead waits.
  *
  * <p><b>Nothing lost.</b> Every accepted item ends in exactly one place: the sink, the
  * error policy's failure count (see {@link ErrorPolicy}), the filtered count, or the list that
@@ -271,8 +273,10 @@ public final class Pipeline<I, T> {
 
     /**
      * Makes the sink see items in input order, whatever the stages' worker counts. Items a
-     * stage filters or skips leave no gap. Costs a hand-over between the workers of each
-     * stage that has more than one.
+     * stage filters or skips leave no gap. Each stage with more than one worker passes its
+     * results through a reorder ring of max(64, 2 &times; workers) slots, which passes them
+     * on in input order; a worker more than a ring ahead of the oldest unfinished item
+     * waits.
      *
      * @return the updated builder
      */
