@@ -207,6 +207,41 @@ class PipelineTest {
     }
 
     @Test
+    void orderedInFlightNeverExceedsCapacitiesPlusWorkersPlusReorderRings() throws Exception {
+        AtomicInteger inFlight = new AtomicInteger();
+        AtomicInteger maxInFlight = new AtomicInteger();
+        List<Integer> seen = new ArrayList<>();
+        // buffers 8, 5, 4; workers 2, 3; sink 1; a reorder ring of max(64, 2 x workers) per stage
+        int bound = 8 + 2 + 5 + 3 + 4 + 1 + 64 + 64;
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(8)
+                .map("a", 2, x -> {
+                    if (x % 500 == 0) {
+                        Thread.sleep(2); // a slow item, not synchronisation: the other worker runs ahead
+                    }
+                    return spin(x);
+                })
+                .buffer(5)
+                .map("b", 3, PipelineTest::spin)
+                .buffer(4)
+                .ordered()
+                .to(x -> {
+                    seen.add(x); // the sink is called from one thread at a time
+                    inFlight.decrementAndGet();
+                })
+                .start();
+        for (int i = 0; i < 20_000; i++) {
+            // counted before the put, so the measure can only overestimate
+            maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+            p.put(i);
+        }
+        p.complete();
+        PipelineStats stats = p.await();
+        assertThat(maxInFlight.get()).isLessThanOrEqualTo(bound + 1); // + the one being put
+        assertThat(seen).hasSize(20_000).isSorted();
+        assertThat(stats.delivered()).isEqualTo(20_000);
+    }
+
+    @Test
     void interruptingABlockedPutLeavesThePipelineWhole() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         RunningPipeline<Integer> p = Pipeline.<Integer>push(1).to(x -> release.await()).start();
