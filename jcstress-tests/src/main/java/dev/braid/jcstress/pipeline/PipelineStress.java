@@ -20,8 +20,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
  * Claims of {@link Pipeline}: an item is never lost or duplicated at a hand-off between
- * stages, at {@code complete()} racing a final {@code put}, or at {@code cancel()} racing a
- * worker taking the last item.
+ * stages, between two workers taking from one buffer, at {@code complete()} racing a final
+ * {@code put}, or at {@code cancel()} racing a worker taking the last item.
  *
  * <p>The tests use the public API only. Each pipeline runs on an
  * {@link Pipeline#executor(java.util.concurrent.Executor) executor} that captures its worker
@@ -103,6 +103,59 @@ public final class PipelineStress {
 
         @Arbiter
         public void arbiter(IIII_Result r) {
+            PipelineStats s = statsAfterWorkers(pipeline);
+            r.r1 = (int) sunk.stream().filter(x -> x == 1).count();
+            r.r2 = (int) sunk.stream().filter(x -> x == 2).count();
+            r.r3 = (int) s.delivered();
+            r.r4 = s.accepted() == s.delivered() + s.failed() + s.filtered() + s.returned() ? 1 : 0;
+        }
+    }
+
+    /**
+     * Two workers of one stage race to take from the same buffer: items 1 and 2 are in it and
+     * the input is complete; each actor runs one of the map stage's two workers, and the
+     * arbiter runs the sink's. Each item must be taken by exactly one worker and reach the sink
+     * once, whichever worker takes which.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 1, 2, 1", expect = ACCEPTABLE,
+            desc = "Each item was taken by one worker and reached the sink exactly once.")
+    @Outcome(expect = FORBIDDEN,
+            desc = "Two workers took the same item, or an item was lost, or the accounting disagrees.")
+    @State
+    public static class TwoWorkersTakeFromOneBuffer {
+        final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        final List<Integer> sunk = new ArrayList<>(); // written by the sink worker only
+        final RunningPipeline<Integer> pipeline = Pipeline.<Integer>push(4)
+                .map("a", 2, x -> x)
+                .executor(tasks::add)
+                .to(sunk::add)
+                .start();
+        final List<Runnable> workers = capture(tasks, 3); // map worker, map worker, sink
+
+        {
+            try {
+                pipeline.put(1);
+                pipeline.put(2);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            pipeline.complete();
+        }
+
+        @Actor
+        public void firstMapWorker() {
+            workers.get(0).run(); // ends once the first buffer is drained (the input is complete)
+        }
+
+        @Actor
+        public void secondMapWorker() {
+            workers.get(1).run();
+        }
+
+        @Arbiter
+        public void arbiter(IIII_Result r) {
+            workers.get(2).run(); // the sink worker: both map workers ended, so it drains and ends
             PipelineStats s = statsAfterWorkers(pipeline);
             r.r1 = (int) sunk.stream().filter(x -> x == 1).count();
             r.r2 = (int) sunk.stream().filter(x -> x == 2).count();
