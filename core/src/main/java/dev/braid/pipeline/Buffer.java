@@ -199,12 +199,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
             t.failed(1);
             throw e;
         }
-        if (ok) {
-            t.completed(1);
-        } else {
-            t.failed(1);
-        }
-        return ok;
+        return t.handedOn(ok);
     }
 
     /** One non-blocking attempt: the position, CLOSED, or FULL. */

@@ -115,12 +115,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                         t.failed(1);
                         throw e;
                     }
-                    if (ok) {
-                        t.completed(1);
-                    } else {
-                        t.failed(1);
-                    }
-                    return ok;
+                    return t.handedOn(ok);
                 };
             } else {
                 inlet = next;

@@ -176,12 +176,7 @@ final class ReorderRing implements Inlet {
             t.failed(1);
             throw e;
         }
-        if (ok) {
-            t.completed(1);
-        } else {
-            t.failed(1);
-        }
-        return ok;
+        return t.handedOn(ok);
     }
 
     /** Puts every element of a flatMap result; false if the buffer refused one. */

@@ -50,6 +50,16 @@ final class Tally {
         FAILED.setOpaque(this, failed + n);
     }
 
+    /** Counts one hand-on: completed if the next inlet took the result, else failed. */
+    boolean handedOn(boolean ok) {
+        if (ok) {
+            completed(1);
+        } else {
+            failed(1);
+        }
+        return ok;
+    }
+
     void addFiltered() {
         FILTERED.setOpaque(this, filtered + 1);
     }
