@@ -44,8 +44,8 @@ final class ScopedTask<T> implements Task<T>, Runnable {
      * handlePossibleCancellationInterrupt, plus the clearing).
      *
      * Accounting (executor mode; thread-per-task scopes join threads and count nothing, so
-     * childDone returns at once there). The scope's live count was incremented by fork; it is decremented exactly
-     * once: by whoever moves the task NEW -> CANCELLED, or by the run wrapper after the
+     * the run wrapper does not call childDone there). The scope's live count was incremented
+     * by fork; it is decremented exactly once: by whoever moves the task NEW -> CANCELLED, or by the run wrapper after the
      * callable ended (whether or not a Task.cancel decided the outcome earlier), because the
      * scope must wait for a callable that is still running.
      *
@@ -53,6 +53,16 @@ final class ScopedTask<T> implements Task<T>, Runnable {
      * CompletionQueue to add to), replaced by DONE when the outcome is decided; a listener
      * that finds DONE fires itself. getAndSet/CAS give the ordering: a node is either pushed
      * before the swap (and fired by the completer) or sees DONE (and fires itself).
+     *
+     * Staying off the scope's cache line. In thread-per-task mode the owner CASes the scope's
+     * 'head' at every fork, so the line holding it (and the scope's other fields) keeps moving
+     * to the owner's core. A child that read scope.threadPerTask, scope.mdc or called
+     * scope.childDone() in its wrapper pulled that line back, once per child: with 1024 trivial
+     * children on virtual threads that made fork+join about 1.7x slower than raw threads (see
+     * BENCHMARKS.md). So the mode is copied into the final field 'ownThread' at fork, scope.mdc
+     * is read only when there is a context to set or a pooled thread's context to put aside,
+     * and a thread of its own skips childDone. The failure path (childFailed) still reads the
+     * scope: it is rare and must.
      *
      * cancelRequested is written before the interrupt and read by the runner after its
      * callable threw: it tells "the scope cancelled me" (an interrupt-like exception means
@@ -89,6 +99,7 @@ final class ScopedTask<T> implements Task<T>, Runnable {
 
     final TaskScope scope;
     private final boolean shielded;
+    private final boolean ownThread;          // thread-per-task mode: see "Staying off the scope's cache line"
     private Callable<? extends T> callable;   // cleared when the task ends
     private Map<String, String> mdc;          // the forker's MDC, or null
     private volatile int state;
@@ -101,16 +112,18 @@ final class ScopedTask<T> implements Task<T>, Runnable {
     Thread thread;                            // thread-per-task mode: joined by close
     ScopedTask<?> next;                       // the scope's list of tasks (immutable once pushed)
 
-    ScopedTask(TaskScope scope, Callable<? extends T> callable, boolean shielded, Map<String, String> mdc) {
+    ScopedTask(TaskScope scope, Callable<? extends T> callable, boolean shielded, Map<String, String> mdc,
+            boolean ownThread) {
         this.scope = scope;
         this.callable = callable;
         this.shielded = shielded;
         this.mdc = mdc;
+        this.ownThread = ownThread;
     }
 
     /** A task that was cancelled at fork: never runs, never counted. */
     static <T> ScopedTask<T> cancelledAtFork(TaskScope scope, boolean shielded) {
-        ScopedTask<T> task = new ScopedTask<>(scope, null, shielded, null);
+        ScopedTask<T> task = new ScopedTask<>(scope, null, shielded, null, false);
         task.state = CANCELLED;
         task.listeners = DONE;
         return task;
@@ -128,14 +141,15 @@ final class ScopedTask<T> implements Task<T>, Runnable {
         }
         Callable<? extends T> work = callable;
         Map<String, String> context = mdc;
-        boolean ownThread = scope.threadPerTask;
+        boolean ownThread = this.ownThread;
         ScopedTask<?> outer = ownThread ? null : CURRENT.get(); // a new thread runs no outer task
         CURRENT.set(this);
         // MDC: the child sees exactly the forker's context. A pooled thread's own context is set
         // aside and put back; a thread of its own starts empty (or with the forker's inherited map).
+        // A thread of its own with no context to set has nothing to swap: it does not read scope.mdc.
         Map<String, String> previousContext = null;
-        MDCAdapter adapter = scope.mdc;
-        boolean swapContext = adapter != null && (context != null || !ownThread);
+        MDCAdapter adapter = context != null || !ownThread ? scope.mdc : null;
+        boolean swapContext = adapter != null;
         if (swapContext) {
             previousContext = adapter.getCopyOfContextMap();
             if (context != null) {
@@ -205,7 +219,9 @@ final class ScopedTask<T> implements Task<T>, Runnable {
             }
             fireListeners();
         }
-        scope.childDone();
+        if (!ownThread) {
+            scope.childDone(); // thread-per-task mode counts nothing: close joins the thread
+        }
     }
 
     static boolean isInterruptLike(Throwable e) {

@@ -385,7 +385,7 @@ public final class TaskScope implements AutoCloseable {
             }
         }
         Map<String, String> context = mdc == null ? null : mdc.getCopyOfContextMap();
-        ScopedTask<T> task = new ScopedTask<>(this, callable, shielded, context);
+        ScopedTask<T> task = new ScopedTask<>(this, callable, shielded, context, threadPerTask);
         Thread thread = null;
         if (threadPerTask) {
             // Made before the push, so that a join walking the list finds it (published by the CAS).
