@@ -66,6 +66,10 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * the ring is above wakeDepth it holds items, so takers keep taking until it is not
      * (or other putters are making progress). A timed wait makes one last attempt when its
      * deadline passes, so it reports TIMED_OUT only if the ring was full at that moment.
+     * The cost is visible and documented (Pipeline, "Buffers and backpressure"): a putter
+     * that parked stays parked above wakeDepth even while slots are free, if the takers
+     * stall downstream; that once made a test that expected a full ring flaky.
+     * For capacities up to 3, wakeDepth is capacity - 1: the first free slot.
      *
      * Ending. abort() sets the closed bit, then claims every position from head up to the
      * (now final) tail with one CAS of 'head', waiting for in-flight puts to publish, and

@@ -40,6 +40,12 @@ import java.util.stream.Stream;
  * stage with several workers (max(64, 2 &times; workers) results). The first buffer's capacity is the one given to {@link #push(int)}, or
  * {@value #DEFAULT_CAPACITY} for the pull form; every other buffer holds
  * {@value #DEFAULT_CAPACITY} items unless {@link #buffer(int)} says otherwise.
+ * A producer or worker that found a buffer full and had to park (after a short spin) is
+ * woken once the buffer has drained to its low-water mark, {@code capacity - max(1, capacity / 2)}
+ * items, not at the first free slot: a producer faster than its consumers then parks once per
+ * half buffer instead of once per item. So a blocked producer may wait while a few slots are
+ * free, as long as the workers do not take more; for capacities up to 3 the mark is the
+ * first free slot.
  *
  * <p><b>Workers.</b> The workers of a run are the children of one
  * {@link dev.braid.scope.TaskScope}: virtual threads on JDK 21 and later, daemon platform

@@ -42,7 +42,10 @@ import java.util.concurrent.TimeoutException;
 public sealed interface RunningPipeline<I> extends AutoCloseable permits PipelineRun {
 
     /**
-     * Puts an item into the first buffer, waiting while it is full.
+     * Puts an item into the first buffer, waiting while it is full. A producer that had to
+     * park resumes once the workers have taken half of the buffer (its low-water mark; see
+     * {@link Pipeline} on buffers), not at the first free slot, so while the workers are
+     * stalled it may stay blocked with a few slots free.
      *
      * @param item the item
      * @throws InterruptedException if interrupted while waiting; the item was not accepted
@@ -56,10 +59,14 @@ public sealed interface RunningPipeline<I> extends AutoCloseable permits Pipelin
 
     /**
      * Puts an item into the first buffer, waiting at most {@code timeout} while it is full.
+     * Like {@link #put}, a producer that had to park resumes at the buffer's low-water mark;
+     * when the timeout elapses it tries once more, so it returns {@code false} only if the
+     * buffer was full at that moment.
      *
      * @param item the item
      * @param timeout the longest wait; zero means do not wait
-     * @return {@code true} if the item was accepted, {@code false} if the buffer stayed full
+     * @return {@code true} if the item was accepted, {@code false} if the buffer was still
+     *     full when the timeout elapsed
      * @throws InterruptedException if interrupted while waiting; the item was not accepted
      * @throws IllegalStateException as for {@link #put}
      * @throws IllegalArgumentException if {@code timeout} is negative

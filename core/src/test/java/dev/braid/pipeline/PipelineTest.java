@@ -139,8 +139,11 @@ class PipelineTest {
 
     @Test
     void backpressureStopsTheProducerAtCapacitiesPlusWorkers() throws Exception {
+        // capacities up to 3 wake a parked producer at the first free slot, so the pipeline
+        // fills exactly; a larger first buffer may stop it below full (its low-water mark,
+        // see aParkedProducerResumesAtTheLowWaterMark)
         Semaphore sinkGate = new Semaphore(0);
-        RunningPipeline<Integer> p = Pipeline.<Integer>push(4)
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(3)
                 .map("a", 2, x -> x)
                 .buffer(3)
                 .to(x -> sinkGate.acquire())
@@ -160,22 +163,71 @@ class PipelineTest {
         // wait until every buffer is full and every worker holds an item
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
             PipelineStats s = p.stats();
-            return s.stage("a").bufferDepth() == 4 && s.stage("a").busyWorkers() == 2
+            return s.stage("a").bufferDepth() == 3 && s.stage("a").busyWorkers() == 2
                     && s.stage("sink").bufferDepth() == 3 && s.stage("sink").busyWorkers() == 1;
         });
         ThreadStates.awaitParked(producer);
-        // first buffer 4 + two workers holding one each + sink buffer 3 + the sink's item 1
-        assertThat(accepted.get()).isEqualTo(4 + 2 + 3 + 1);
-        assertThat(p.stats().accepted()).isEqualTo(10);
+        // first buffer 3 + two workers holding one each + sink buffer 3 + the sink's item 1
+        assertThat(accepted.get()).isEqualTo(3 + 2 + 3 + 1);
+        assertThat(p.stats().accepted()).isEqualTo(9);
         assertThat(p.stats().stage("a").busyWorkers()).isEqualTo(2);
-        assertThat(p.stats().stage("a").bufferDepth()).isEqualTo(4);
+        assertThat(p.stats().stage("a").bufferDepth()).isEqualTo(3);
         producer.interrupt();
         producer.join();
         p.complete();
-        sinkGate.release(10);
+        sinkGate.release(9);
         PipelineStats stats = p.await();
-        assertThat(stats.delivered()).isEqualTo(10);
+        assertThat(stats.delivered()).isEqualTo(9);
         assertIdentity(stats);
+    }
+
+    @Test
+    void aParkedProducerResumesAtTheLowWaterMark() throws Exception {
+        Semaphore gate = new Semaphore(0);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(8)
+                .map("a", 1, x -> {
+                    gate.acquire();
+                    return x;
+                })
+                .to(x -> { })
+                .start();
+        AtomicInteger accepted = new AtomicInteger();
+        Thread producer = new Thread(() -> {
+            try {
+                for (int i = 0; i < 10; i++) {
+                    p.put(i);
+                    accepted.incrementAndGet();
+                }
+            } catch (InterruptedException e) {
+                // not expected: the assertions on 'accepted' would fail
+            }
+        });
+        producer.start();
+        // the worker holds item 0 and the buffer filled up; the producer parked at full, either
+        // before the worker's first take (depth 7 now) or after it (depth 8)
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(gate::hasQueuedThreads);
+        ThreadStates.awaitParked(producer);
+        int start = p.stats().stage("a").bufferDepth();
+        assertThat(start).isBetween(7, 8);
+        int parkedAt = accepted.get();
+        assertThat(parkedAt).isEqualTo(start + 1);
+        // the mark of a buffer of 8 is 8 - 8 / 2 = 4: depths down to 5 leave the producer parked
+        for (int depth = start - 1; depth > 4; depth--) {
+            long done = start - depth;
+            gate.release(); // the worker finishes one item and takes the next
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> p.stats().stage("a").completed() == done && gate.hasQueuedThreads());
+            assertThat(p.stats().stage("a").bufferDepth()).isEqualTo(depth);
+            assertThat(accepted.get()).as("accepted at depth %d", depth).isEqualTo(parkedAt);
+            assertThat(producer.getState()).isIn(Thread.State.WAITING, Thread.State.TIMED_WAITING);
+        }
+        gate.release(); // depth 4: the low-water mark, the producer resumes
+        producer.join(TimeUnit.SECONDS.toMillis(10));
+        assertThat(producer.isAlive()).isFalse();
+        assertThat(accepted.get()).isEqualTo(10);
+        gate.release(10);
+        p.complete();
+        assertThat(p.await().delivered()).isEqualTo(10);
     }
 
     @Test
