@@ -71,6 +71,14 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * stall downstream; that once made a test that expected a full ring flaky.
      * For capacities up to 3, wakeDepth is capacity - 1: the first free slot.
      *
+     * Timed putters (offer) are exempt: an offer must not sit out its timeout while a slot
+     * is free. A timed putter also raises timedPutWaiters (volatile, before its re-check,
+     * which is for one free slot), and a take that leaves the ring above wakeDepth but sees
+     * putWaiters != 0 reads timedPutWaiters after it (volatile) and, if set, signals all
+     * putters: the Dekker argument is the same pair of volatile accesses, and signalAll
+     * (untimed putters re-check and wait again) because a single signal could go to an
+     * untimed putter that does not want it. Only takes made while an offer waits pay this.
+     *
      * Ending. abort() sets the closed bit, then claims every position from head up to the
      * (now final) tail with one CAS of 'head', waiting for in-flight puts to publish, and
      * returns the items in FIFO order. A taker racing it loses the CAS for those positions
@@ -102,6 +110,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
     private static final VarHandle HEAD;
     private static final VarHandle TAKE_WAITERS;
     private static final VarHandle PUT_WAITERS;
+    private static final VarHandle TIMED_PUT_WAITERS;
     private static final VarHandle STAMPS = MethodHandles.arrayElementVarHandle(long[].class);
 
     static {
@@ -111,6 +120,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
             HEAD = l.findVarHandle(BufferHeadSide.class, "head", long.class);
             TAKE_WAITERS = l.findVarHandle(BufferTailSide.class, "takeWaiters", int.class);
             PUT_WAITERS = l.findVarHandle(BufferHeadSide.class, "putWaiters", int.class);
+            TIMED_PUT_WAITERS = l.findVarHandle(BufferHeadSide.class, "timedPutWaiters", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -298,14 +308,29 @@ final class Buffer extends BufferHeadSide implements Inlet {
         return (t & 1L) != 0 || (t >>> 1) - head <= wakeDepth;
     }
 
-    /** Parks until there is room or the buffer is closed; false if the deadline passed. */
+    /**
+     * True when a parked timed putter should wake: one slot is free, or the buffer is closed.
+     * Volatile reads.
+     */
+    private boolean slotOrClosed() {
+        long t = tail;
+        return (t & 1L) != 0 || (t >>> 1) - head < capacity;
+    }
+
+    /**
+     * Parks until there is room or the buffer is closed; false if the deadline passed. An
+     * untimed putter waits for wakeDepth, a timed one (offer) for the first free slot.
+     */
     private boolean parkUntilRoom(boolean timed, long deadline) throws InterruptedException {
         PUT_WAITERS.getAndAdd(this, 1); // volatile: before the re-checks (Dekker)
+        if (timed) {
+            TIMED_PUT_WAITERS.getAndAdd(this, 1); // volatile: before the re-checks too
+        }
         try {
             final ReentrantLock lock = this.lock;
             lock.lockInterruptibly();
             try {
-                while (!roomOrClosed()) {
+                while (!(timed ? slotOrClosed() : roomOrClosed())) {
                     if (timed) {
                         long left = deadline - System.nanoTime();
                         if (left <= 0L) {
@@ -321,6 +346,9 @@ final class Buffer extends BufferHeadSide implements Inlet {
                 lock.unlock();
             }
         } finally {
+            if (timed) {
+                TIMED_PUT_WAITERS.getAndAdd(this, -1);
+            }
             PUT_WAITERS.getAndAdd(this, -1);
         }
     }
@@ -364,9 +392,12 @@ final class Buffer extends BufferHeadSide implements Inlet {
                     Object item = items[i];             // plain: ordered by the acquire above
                     items[i] = null;
                     STAMPS.setRelease(stamps, i, 2 * (h + capacity));
-                    if (putWaiters != 0                 // volatile read (Dekker, see notes)
-                            && (tail >>> 1) - (h + 1) <= wakeDepth) {
-                        signal(notFull);
+                    if (putWaiters != 0) {              // volatile read (Dekker, see notes)
+                        if ((tail >>> 1) - (h + 1) <= wakeDepth) {
+                            signal(notFull);
+                        } else if (timedPutWaiters != 0) { // volatile read (Dekker)
+                            signalAll(notFull); // a timed putter waits for one slot: reach it
+                        }
                     }
                     c.seq = h;
                     return item;
@@ -465,6 +496,16 @@ final class Buffer extends BufferHeadSide implements Inlet {
         lock.lock();
         try {
             c.signal();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void signalAll(Condition c) {
+        final ReentrantLock lock = this.lock;
+        lock.lock();
+        try {
+            c.signalAll();
         } finally {
             lock.unlock();
         }

@@ -34,5 +34,7 @@ abstract class BufferHeadSide extends BufferPad1 {
     volatile long head;
     /** Putters past their spin phase; read by takers after every take. */
     volatile int putWaiters;
+    /** Those of them that wait with a deadline (offer); read by a taker that saw putWaiters != 0. */
+    volatile int timedPutWaiters;
     long p20, p21, p22, p23, p24, p25, p26, p27;
 }

@@ -45,7 +45,8 @@ import java.util.stream.Stream;
  * items, not at the first free slot: a producer faster than its consumers then parks once per
  * half buffer instead of once per item. So a blocked producer may wait while a few slots are
  * free, as long as the workers do not take more; for capacities up to 3 the mark is the
- * first free slot.
+ * first free slot. A producer waiting in {@link RunningPipeline#offer offer} (with a
+ * timeout) is the exception: it is woken at the first free slot.
  *
  * <p><b>Workers.</b> The workers of a run are the children of one
  * {@link dev.braid.scope.TaskScope}: virtual threads on JDK 21 and later, daemon platform

@@ -59,9 +59,10 @@ public sealed interface RunningPipeline<I> extends AutoCloseable permits Pipelin
 
     /**
      * Puts an item into the first buffer, waiting at most {@code timeout} while it is full.
-     * Like {@link #put}, a producer that had to park resumes at the buffer's low-water mark;
-     * when the timeout elapses it tries once more, so it returns {@code false} only if the
-     * buffer was full at that moment.
+     * Unlike {@link #put}, a waiting offer resumes at the first free slot, not at the
+     * low-water mark, so it never sits out its timeout while there is room; when the timeout
+     * elapses it tries once more, so it returns {@code false} only if the buffer was full at
+     * that moment.
      *
      * @param item the item
      * @param timeout the longest wait; zero means do not wait

@@ -231,6 +231,51 @@ class PipelineTest {
     }
 
     @Test
+    void aWaitingOfferResumesAtTheFirstFreeSlot() throws Exception {
+        Semaphore gate = new Semaphore(0);
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(8)
+                .map("a", 1, x -> {
+                    gate.acquire();
+                    return x;
+                })
+                .to(x -> { })
+                .start();
+        AtomicInteger accepted = new AtomicInteger();
+        Thread producer = new Thread(() -> {
+            try {
+                for (int i = 0; i < 10; i++) {
+                    if (!p.offer(i, Duration.ofHours(1))) {
+                        return; // not expected: the assertions on 'accepted' would fail
+                    }
+                    accepted.incrementAndGet();
+                }
+            } catch (InterruptedException e) {
+                // the test gave up on it
+            }
+        });
+        producer.start();
+        try {
+            // the worker holds item 0 and the buffer holds 1..8: an offer that parked before
+            // the worker's first take was woken by that take (at the low-water mark it would
+            // still wait, with 8 accepted and a slot free)
+            Awaitility.await().atMost(Duration.ofSeconds(10))
+                    .until(() -> gate.hasQueuedThreads() && accepted.get() == 9);
+            ThreadStates.awaitParked(producer);
+            assertThat(p.stats().stage("a").bufferDepth()).isEqualTo(8);
+            gate.release(); // the worker takes item 1: depth 7, far above the mark of 4
+            producer.join(TimeUnit.SECONDS.toMillis(10));
+            assertThat(producer.isAlive()).as("the offer still waits with a slot free").isFalse();
+            assertThat(accepted.get()).isEqualTo(10);
+        } finally {
+            producer.interrupt();
+            producer.join();
+        }
+        gate.release(10);
+        p.complete();
+        assertThat(p.await().delivered()).isEqualTo(10);
+    }
+
+    @Test
     void inFlightNeverExceedsCapacitiesPlusWorkers() throws Exception {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger maxInFlight = new AtomicInteger();

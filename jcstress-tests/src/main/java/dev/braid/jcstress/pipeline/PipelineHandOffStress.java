@@ -11,6 +11,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
@@ -23,8 +25,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
 /**
  * Claims of the lock-free buffer between stages: a hand-off through a ring that wraps and
  * fills never loses, duplicates or reorders an item; a taker that parked on an empty buffer
- * is always woken by the put that follows; and {@code cancel()} racing puts returns exactly
- * the accepted items, in order.
+ * is always woken by the put that follows; a timed offer on a full buffer is woken by the
+ * first take; and {@code cancel()} racing puts returns exactly the accepted items, in order.
  *
  * <p>Like {@link PipelineStress}, the tests drive real pipelines through the public API, with
  * the worker tasks captured so that the jcstress actors run them: the races are between the
@@ -143,6 +145,77 @@ public final class PipelineHandOffStress {
         public void arbiter(II_Result r) {
             PipelineStats s = pipeline.stats();
             r.r2 = delivered == 1 && s.delivered() == 1 && s.accepted() == 1 ? 1 : 0;
+        }
+    }
+
+    /**
+     * A timed offer on a full buffer is woken by the first take, not at the low-water mark
+     * that an untimed put waits for. The buffer (4 slots, mark 2) starts full; the producer
+     * offers a fifth item with a 2 s timeout while the sink's worker takes the first item
+     * and then stalls (it waits for the producer's offer to return, at most 5 s), so the
+     * buffer never drains below 3. The offer must return {@code true} long before its
+     * timeout: an offer that sat out its timeout with a slot free, or was refused, is a bug.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 1, 1", expect = ACCEPTABLE,
+            desc = "The offer was woken by the first take and accepted its item well within its timeout.")
+    @Outcome(id = "1, 0, 1", expect = FORBIDDEN,
+            desc = "The offer sat out its timeout although a slot was free (woken only at its final attempt).")
+    @Outcome(expect = FORBIDDEN, desc = "The offer was refused, or an item was lost or delivered twice.")
+    @State
+    public static class TimedOfferWokenAtFirstFreeSlot {
+        static final long TIMEOUT_NANOS = 2_000_000_000L;
+        final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        final CountDownLatch offerReturned = new CountDownLatch(1);
+        final List<Integer> sunk = new ArrayList<>(); // written by the sink worker only
+        final RunningPipeline<Integer> pipeline;
+        final List<Runnable> workers;
+
+        public TimedOfferWokenAtFirstFreeSlot() {
+            pipeline = Pipeline.<Integer>push(4)
+                    .executor(tasks::add)
+                    .to(x -> {
+                        sunk.add(x);
+                        if (x == 1) { // stall after the first take, so the buffer stays above its mark
+                            offerReturned.await(5, TimeUnit.SECONDS);
+                        }
+                    })
+                    .start();
+            workers = capture(tasks, 1);
+            try {
+                for (int i = 1; i <= 4; i++) {
+                    pipeline.put(i); // room for all four: never waits
+                }
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+
+        @Actor
+        public void producer(III_Result r) {
+            long start = System.nanoTime();
+            boolean accepted = false;
+            try {
+                accepted = pipeline.offer(5, Duration.ofNanos(TIMEOUT_NANOS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            long waited = System.nanoTime() - start;
+            offerReturned.countDown();
+            r.r1 = accepted ? 1 : 0;
+            r.r2 = waited < TIMEOUT_NANOS / 2 ? 1 : 0;
+            pipeline.complete();
+        }
+
+        @Actor
+        public void sinkWorker() {
+            workers.get(0).run(); // ends when the buffer is closed and drained
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            PipelineStats s = pipeline.stats();
+            r.r3 = s.delivered() == 5 && sunk.equals(List.of(1, 2, 3, 4, 5)) ? 1 : 0;
         }
     }
 
