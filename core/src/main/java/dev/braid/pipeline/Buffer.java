@@ -33,7 +33,8 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * make each position claimed by exactly one putter and exactly one taker (or abort):
      * an item is never lost or duplicated. Between its CAS and its stamp store a putter or
      * taker runs a few instructions and never blocks, so an operation that finds a slot
-     * "in flight" (claimed, not yet published or released) spins for it instead of waiting.
+     * "in flight" (claimed, not yet published or released) yields until it is (see
+     * Contention) instead of parking.
      * The item's sequence number is its position: ordered mode costs nothing here.
      *
      * Closed bit. Bit 0 of 'tail' is the closed flag, so that a put's CAS (which expects the
@@ -78,6 +79,21 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * putters: the Dekker argument is the same pair of volatile accesses, and signalAll
      * (untimed putters re-check and wait again) because a single signal could go to an
      * untimed putter that does not want it. Only takes made while an offer waits pay this.
+     *
+     * Contention: yield, do not spin. Two places wait for another thread: a taker that
+     * lost the CAS of 'head' (or found h already claimed) to another taker, and any
+     * operation that finds a slot in flight (claimed, not yet published or released). Both
+     * call Thread.yield() before they look again, not Thread.onSpinWait(). A slot stays in
+     * flight for a few instructions only while its claimer runs; with more runnable
+     * threads than cores (three stages of two workers, a producer and a sink on two cores
+     * is eight threads) the claimer may have been preempted, and a waiter that spins burns
+     * the very core it needs. A lost CAS means another taker made progress, so the loser
+     * gives its core to a thread that can make some too. With a core to spare, a yield
+     * costs one system call and happens only under contention. Measured (BENCHMARKS.md,
+     * pipelines): three stages went from about 2.3 to about 8 M items/s on JDK 17, two
+     * cores. Yielding on a putter's lost CAS of 'tail' as well was no faster, so a putter
+     * retries that at once. The blocking waits (spin budget, yield, park) are separate:
+     * see Waiting.
      *
      * Ending. abort() sets the closed bit, then claims every position from head up to the
      * (now final) tail with one CAS of 'head', waiting for in-flight puts to publish, and
@@ -243,7 +259,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
                 if (head <= p - capacity) {
                     return FULL;
                 }
-                Thread.onSpinWait();
+                Thread.yield(); // see "Contention": the taker may have been preempted
                 t = tail;
             } else {
                 t = tail; // another putter claimed p
@@ -402,7 +418,8 @@ final class Buffer extends BufferHeadSide implements Inlet {
                     c.seq = h;
                     return item;
                 }
-                h = w;
+                Thread.yield(); // lost the CAS to another taker: see "Contention"
+                h = head;
             } else if (s < 2 * h + 1) {
                 long t = tail; // after head: see the notes on end-of-stream
                 if ((t >>> 1) == h) {
@@ -413,11 +430,12 @@ final class Buffer extends BufferHeadSide implements Inlet {
                     continue;
                 }
                 // position h is claimed by a putter (or its slot by a taker of the last lap)
-                // that has not published yet: it will in a few instructions
-                Thread.onSpinWait();
+                // that has not published yet: a few instructions, unless it was preempted
+                Thread.yield(); // see "Contention"
                 h = head;
             } else {
-                h = head; // another taker claimed h
+                Thread.yield(); // another taker claimed h: see "Contention"
+                h = head;
             }
         }
     }
@@ -553,7 +571,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
             for (long p = h; p < end; p++) {
                 int i = index(p);
                 while ((long) STAMPS.getAcquire(stamps, i) != 2 * p + 1) {
-                    Thread.onSpinWait(); // a put claimed p before the close and is publishing
+                    Thread.yield(); // a put claimed p before the close and is publishing
                 }
                 drained.add(items[i]);
                 items[i] = null;
