@@ -412,7 +412,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
                         if ((tail >>> 1) - (h + 1) <= wakeDepth) {
                             signal(notFull);
                         } else if (timedPutWaiters != 0) { // volatile read (Dekker)
-                            signalAll(notFull); // a timed putter waits for one slot: reach it
+                            signal(notFull, true); // a timed putter waits for one slot: reach it
                         }
                     }
                     c.seq = h;
@@ -510,20 +510,18 @@ final class Buffer extends BufferHeadSide implements Inlet {
     }
 
     private void signal(Condition c) {
-        final ReentrantLock lock = this.lock;
-        lock.lock();
-        try {
-            c.signal();
-        } finally {
-            lock.unlock();
-        }
+        signal(c, false);
     }
 
-    private void signalAll(Condition c) {
+    private void signal(Condition c, boolean all) {
         final ReentrantLock lock = this.lock;
         lock.lock();
         try {
-            c.signalAll();
+            if (all) {
+                c.signalAll();
+            } else {
+                c.signal();
+            }
         } finally {
             lock.unlock();
         }

@@ -45,9 +45,9 @@ final class ScopedTask<T> implements Task<T>, Runnable {
      *
      * Accounting (executor mode; thread-per-task scopes join threads and count nothing, so
      * the run wrapper does not call childDone there). The scope's live count was incremented
-     * by fork; it is decremented exactly once: by whoever moves the task NEW -> CANCELLED, or by the run wrapper after the
-     * callable ended (whether or not a Task.cancel decided the outcome earlier), because the
-     * scope must wait for a callable that is still running.
+     * by fork; it is decremented exactly once: by whoever moves the task NEW -> CANCELLED, or
+     * by the run wrapper after the callable ended (whether or not a Task.cancel decided the
+     * outcome earlier), because the scope must wait for a callable that is still running.
      *
      * Listeners. 'listeners' is a Treiber stack of Node (a parked Thread to unpark or a
      * CompletionQueue to add to), replaced by DONE when the outcome is decided; a listener

@@ -181,28 +181,50 @@ class PipelineTest {
         assertIdentity(stats);
     }
 
-    @Test
-    void aParkedProducerResumesAtTheLowWaterMark() throws Exception {
-        Semaphore gate = new Semaphore(0);
-        RunningPipeline<Integer> p = Pipeline.<Integer>push(8)
+    /** A push pipeline whose one worker takes a permit of {@code gate} before each item. */
+    private static RunningPipeline<Integer> gatedAtOneWorker(int capacity, Semaphore gate) {
+        return Pipeline.<Integer>push(capacity)
                 .map("a", 1, x -> {
                     gate.acquire();
                     return x;
                 })
                 .to(x -> { })
                 .start();
-        AtomicInteger accepted = new AtomicInteger();
-        Thread producer = new Thread(() -> {
+    }
+
+    /** Feeds one item into a pipeline; false if it was refused. */
+    private interface Feed {
+        boolean feed(int item) throws InterruptedException;
+    }
+
+    /**
+     * Starts a thread that feeds items 0 to {@code count - 1}, counting each one accepted in
+     * {@code accepted}, and stops at the first refusal or interrupt (the test then fails on
+     * the count, or interrupted it to give up).
+     */
+    private static Thread feeder(int count, AtomicInteger accepted, Feed feed) {
+        Thread t = new Thread(() -> {
             try {
-                for (int i = 0; i < 10; i++) {
-                    p.put(i);
+                for (int i = 0; i < count && feed.feed(i); i++) {
                     accepted.incrementAndGet();
                 }
             } catch (InterruptedException e) {
-                // not expected: the assertions on 'accepted' would fail
+                // the test gave up on it
             }
         });
-        producer.start();
+        t.start();
+        return t;
+    }
+
+    @Test
+    void aParkedProducerResumesAtTheLowWaterMark() throws Exception {
+        Semaphore gate = new Semaphore(0);
+        RunningPipeline<Integer> p = gatedAtOneWorker(8, gate);
+        AtomicInteger accepted = new AtomicInteger();
+        Thread producer = feeder(10, accepted, i -> {
+            p.put(i);
+            return true;
+        });
         // the worker holds item 0 and the buffer filled up; the producer parked at full, either
         // before the worker's first take (depth 7 now) or after it (depth 8)
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(gate::hasQueuedThreads);
@@ -233,27 +255,9 @@ class PipelineTest {
     @Test
     void aWaitingOfferResumesAtTheFirstFreeSlot() throws Exception {
         Semaphore gate = new Semaphore(0);
-        RunningPipeline<Integer> p = Pipeline.<Integer>push(8)
-                .map("a", 1, x -> {
-                    gate.acquire();
-                    return x;
-                })
-                .to(x -> { })
-                .start();
+        RunningPipeline<Integer> p = gatedAtOneWorker(8, gate);
         AtomicInteger accepted = new AtomicInteger();
-        Thread producer = new Thread(() -> {
-            try {
-                for (int i = 0; i < 10; i++) {
-                    if (!p.offer(i, Duration.ofHours(1))) {
-                        return; // not expected: the assertions on 'accepted' would fail
-                    }
-                    accepted.incrementAndGet();
-                }
-            } catch (InterruptedException e) {
-                // the test gave up on it
-            }
-        });
-        producer.start();
+        Thread producer = feeder(10, accepted, i -> p.offer(i, Duration.ofHours(1)));
         try {
             // the worker holds item 0 and the buffer holds 1..8: an offer that parked before
             // the worker's first take was woken by that take (at the low-water mark it would
