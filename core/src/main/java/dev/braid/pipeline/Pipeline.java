@@ -37,7 +37,9 @@ import java.util.stream.Stream;
  * the first one full. Nothing is ever buffered without bound: at any moment the items in
  * flight are at most the sum of the buffer capacities plus the number of workers (plus the
  * sink's one), and, in {@linkplain #ordered() ordered} mode, plus the reorder ring of each
- * stage with several workers (max(64, 2 &times; workers) results). The first buffer's capacity is the one given to {@link #push(int)}, or
+ * stage with several workers (as many results as the buffer after the stage holds, and at
+ * least max(64, 2 &times; workers)). The first buffer's capacity is the one given to
+ * {@link #push(int)}, or
  * {@value #DEFAULT_CAPACITY} for the pull form; every other buffer holds
  * {@value #DEFAULT_CAPACITY} items unless {@link #buffer(int)} says otherwise.
  * A producer or worker that found a buffer full and had to park (after a short spin) is
@@ -281,9 +283,12 @@ public final class Pipeline<I, T> {
     /**
      * Makes the sink see items in input order, whatever the stages' worker counts. Items a
      * stage filters or skips leave no gap. Each stage with more than one worker passes its
-     * results through a reorder ring of max(64, 2 &times; workers) slots, which passes them
-     * on in input order; a worker more than a ring ahead of the oldest unfinished item
-     * waits.
+     * results through a reorder ring, which passes them on in input order; a worker more
+     * than a ring ahead of the oldest unfinished item waits. The ring holds as many results
+     * as the buffer after the stage (see {@link #buffer(int)}), and at least
+     * max(64, 2 &times; workers): so an ordered pipeline may hold up to about twice the
+     * items an unordered one does, and in exchange a worker can run that far ahead of one
+     * that is slow on an item, or that the operating system preempted.
      *
      * @return the updated builder
      */

@@ -90,7 +90,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             this.live = new AtomicInteger(spec.workers);
             this.tallies = new Tally[spec.workers];
             for (int i = 0; i < tallies.length; i++) {
-                tallies[i] = new Tally();
+                tallies[i] = new Tally(i);
             }
         }
 
@@ -102,9 +102,12 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             }
             boolean flat = spec.kind == StageSpec.Kind.FLAT_MAP;
             if (ordered && spec.workers > 1) {
-                // at least twice the workers (see ReorderRing's notes); 64 slots let a parked
-                // worker sleep through 32 hand-ons instead of waking once per item
-                reorder = new ReorderRing(Math.max(64, 2 * spec.workers), next, flat);
+                // as large as the next buffer: a worker may run that far ahead of one that
+                // stalls (a slow item, or preempted while it holds the emit turn); at least
+                // 64 slots, so that a parked worker sleeps through 32 hand-ons, and at least
+                // two per worker, so that every worker can be a result or two ahead
+                reorder = new ReorderRing(Math.max(Math.max(64, 2 * spec.workers), next.capacity()), spec.workers,
+                        next, flat);
                 inlet = reorder;
             } else if (flat) {
                 inlet = (result, seq, t) -> {

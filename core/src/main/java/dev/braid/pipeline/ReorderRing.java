@@ -38,20 +38,29 @@ final class ReorderRing implements Inlet {
      *
      * Waking window waiters. A waiter yields a few times, then parks until its sequence
      * number is within next + capacity / 2 (hysteresis: woken once per half ring, not once
-     * per hand-on, which cost a park/unpark pair per item). Because the workers take
-     * sequence numbers in increasing order and capacity / 2 >= workers, at most one worker
-     * is parked for any slot (two parked waiters s and s + capacity would need more of
-     * s + 1 .. s + capacity - 1 in workers' hands than there are workers, and any of them
-     * deposited means next >= s - workers + 2, which already woke s), so each slot has one
-     * waiter field; the emitter that moves 'next' to n + 1 wakes the waiter of slot
-     * (n + capacity / 2) % capacity. A waiter for s + capacity can register
-     * while the waiter for s was already unparked but has not run yet (its window opened
-     * when 'next' passed s - capacity, before s + capacity could be taken); so a waiter
-     * leaves by a CAS from itself to null, never clearing a successor's registration.
-     * Dekker: a waiter writes itself to its
-     * slot's waiter field (volatile), then re-reads 'next' (volatile); the emitter writes
-     * 'next' (volatile), then reads the waiter field of the slot that just became free
-     * (volatile): one sees the other, and LockSupport.unpark before park is not lost.
+     * per hand-on, which cost a park/unpark pair per item). Each worker of the stage has its
+     * own registration (parkedBy[worker], with the sequence number it waits for in
+     * parkedSeq[worker], written and read opaque so that a racing re-registration is never
+     * seen torn), so registrations never collide. The emitter publishes 'next' with
+     * a release store per hand-on (enough for a depositor's window check and for the slot it
+     * cleared) and only every WAKE_EVERY hand-ons, and whenever it gives up the turn, makes
+     * a volatile store of 'next' followed by a volatile read of 'parked'; if a worker is
+     * registered it reads the registrations and unparks each one whose wake condition now
+     * holds. Dekker: a waiter writes parkedSeq, its registration (volatile), raises
+     * 'parked' (volatile getAndAdd), then re-reads 'next' (volatile); the emitter's volatile
+     * store of 'next' and volatile read of 'parked' are the other half: one sees the other,
+     * and LockSupport.unpark before park is not lost. The parkedSeq a reader sees after a
+     * non-null registration is that registration's or a later one's: either way an unpark
+     * is only a hint, and the waiter re-checks. So a waiter is unparked at most WAKE_EVERY
+     * hand-ons after its wake condition became true, or when the turn is given up (also
+     * after a hand-on that failed or was interrupted), whichever comes first; a hand-on
+     * blocked on a full next buffer can delay that, and the next buffer drains
+     * independently of this stage (see Window for why 'next' keeps moving).
+     *
+     * Why not a volatile store per hand-on (as this ring first did): a full fence right
+     * after the stores to slots and to 'next', lines the other workers read and write,
+     * waits for those stores to reach the other cores, once per item. Measured
+     * (BENCHMARKS.md, pipelines): three ordered stages, JDK 17, two cores.
      *
      * Accounting. A GAP was already counted (filtered or failed) by the worker that computed
      * it. A result is counted completed or failed, once, by the emitter that hands it on;
@@ -63,35 +72,48 @@ final class ReorderRing implements Inlet {
     /** Deposited for an item that produced nothing to hand on (filtered or failed). */
     static final Object GAP = new Object();
 
+    /** Hand-ons between two checks for parked window waiters (see the notes). */
+    static final int WAKE_EVERY = 16;
+
     private static final VarHandle SLOTS = MethodHandles.arrayElementVarHandle(Object[].class);
-    private static final VarHandle WAITERS = MethodHandles.arrayElementVarHandle(Thread[].class);
+    private static final VarHandle PARKED_BY = MethodHandles.arrayElementVarHandle(Thread[].class);
+    private static final VarHandle PARKED_SEQ = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle WIP;
     private static final VarHandle NEXT;
+    private static final VarHandle PARKED;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             WIP = l.findVarHandle(ReorderRing.class, "wip", int.class);
             NEXT = l.findVarHandle(ReorderRing.class, "next", long.class);
+            PARKED = l.findVarHandle(ReorderRing.class, "parked", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
     private final Object[] slots;
-    private final Thread[] waiters;
+    private final Thread[] parkedBy;  // per worker: the thread while it is registered, else null
+    private final long[] parkedSeq;   // per worker: the sequence number it waits to deposit
     private final int capacity;
     private final int half; // a parked window waiter wakes when its seq is within next + half
     private final Buffer out;
     private final boolean flat; // results are lists (flatMap), handed on element by element
     private volatile long next;
     private volatile int wip;
+    private volatile int parked; // registered window waiters
 
-    ReorderRing(int capacity, Buffer out, boolean flat) {
+    /**
+     * @param capacity slots (PipelineRun gives at least 64 and twice the workers)
+     * @param workers  the stage's workers; a worker's {@link Tally#worker()} indexes them
+     */
+    ReorderRing(int capacity, int workers, Buffer out, boolean flat) {
         this.capacity = capacity;
         this.half = capacity / 2;
         this.slots = new Object[capacity];
-        this.waiters = new Thread[capacity];
+        this.parkedBy = new Thread[workers];
+        this.parkedSeq = new long[workers];
         this.out = out;
         this.flat = flat;
     }
@@ -100,7 +122,7 @@ final class ReorderRing implements Inlet {
     public boolean accept(Object result, long seq, Tally t) throws InterruptedException {
         if (seq - next >= capacity) { // volatile read
             try {
-                awaitWindow(seq);
+                awaitWindow(seq, t.worker());
             } catch (InterruptedException e) {
                 if (result != GAP) {
                     t.failed(1);
@@ -115,27 +137,26 @@ final class ReorderRing implements Inlet {
         return drain(t);
     }
 
-    private void awaitWindow(long seq) throws InterruptedException {
-        int i = (int) (seq % capacity);
-        Thread me = Thread.currentThread();
+    private void awaitWindow(long seq, int worker) throws InterruptedException {
         for (int k = 0; k < SpinBudget.YIELDS; k++) {
             Thread.yield();
             if (seq - next < capacity) {
                 return;
             }
         }
-        WAITERS.setVolatile(waiters, i, me);
+        PARKED_SEQ.setOpaque(parkedSeq, worker, seq); // published by the volatile store below
+        PARKED_BY.setVolatile(parkedBy, worker, Thread.currentThread());
+        PARKED.getAndAdd(this, 1); // volatile, before the re-check of 'next' (Dekker)
         try {
-            while (seq - next >= half) { // volatile read after the volatile write (Dekker)
+            while (seq - next >= half) { // volatile read after the volatile writes (Dekker)
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
                 }
                 LockSupport.park(this);
             }
         } finally {
-            // only our own registration: a waiter for seq + capacity may already have
-            // replaced it (see the notes), and must stay registered
-            WAITERS.compareAndSet(waiters, i, me, null);
+            PARKED.getAndAdd(this, -1);
+            PARKED_BY.setVolatile(parkedBy, worker, null);
         }
     }
 
@@ -143,27 +164,51 @@ final class ReorderRing implements Inlet {
     private boolean drain(Tally t) throws InterruptedException {
         int missed = 1;
         long n = next; // only the turn holder writes 'next'
-        while (true) {
+        long woken = n; // waiters whose wake condition held at 'next' == woken were checked
+        try {
             while (true) {
-                int i = (int) (n % capacity);
-                Object r = SLOTS.getAcquire(slots, i);
-                if (r == null) {
-                    break;
+                while (true) {
+                    int i = (int) (n % capacity);
+                    Object r = SLOTS.getAcquire(slots, i);
+                    if (r == null) {
+                        break;
+                    }
+                    slots[i] = null; // plain: published by the release store of 'next' below
+                    NEXT.setRelease(this, ++n);
+                    if (n - woken >= WAKE_EVERY) {
+                        wakeWaiters(n);
+                        woken = n;
+                    }
+                    if (r != GAP && !handOn(r, t)) {
+                        return false;
+                    }
                 }
-                slots[i] = null; // plain: published by the volatile write of 'next' below
-                NEXT.setVolatile(this, ++n);
-                // the waiter whose wake condition (seq < next + half) just became true
-                Thread w = (Thread) WAITERS.getVolatile(waiters, (int) ((n - 1 + half) % capacity));
-                if (w != null) {
-                    LockSupport.unpark(w);
+                if (n != woken) {
+                    wakeWaiters(n); // before the turn may pass: no wake-up is left behind
+                    woken = n;
                 }
-                if (r != GAP && !handOn(r, t)) {
-                    return false;
+                missed = (int) WIP.getAndAdd(this, -missed) - missed;
+                if (missed == 0) {
+                    return true;
                 }
             }
-            missed = (int) WIP.getAndAdd(this, -missed) - missed;
-            if (missed == 0) {
-                return true;
+        } finally {
+            if (n != woken) {
+                wakeWaiters(n); // a failed or interrupted hand-on
+            }
+        }
+    }
+
+    /** Unparks each registered window waiter whose seq is now within n + half. */
+    private void wakeWaiters(long n) {
+        NEXT.setVolatile(this, n); // volatile store, then the volatile read of 'parked' (Dekker)
+        if (parked == 0) {
+            return;
+        }
+        for (int w = 0; w < parkedBy.length; w++) {
+            Thread th = (Thread) PARKED_BY.getVolatile(parkedBy, w);
+            if (th != null && (long) PARKED_SEQ.getOpaque(parkedSeq, w) - n < half) {
+                LockSupport.unpark(th);
             }
         }
     }

@@ -41,6 +41,17 @@ final class Tally {
     private long failed;
     private long filtered;
     private int busy;
+    private final int worker;
+
+    /** @param worker the worker's index among its stage's workers */
+    Tally(int worker) {
+        this.worker = worker;
+    }
+
+    /** The worker's index among its stage's workers. */
+    int worker() {
+        return worker;
+    }
 
     void completed(long n) {
         COMPLETED.setOpaque(this, completed + n);

@@ -101,6 +101,65 @@ class PipelineTest {
     }
 
     @Test
+    void aWorkerParkedAheadOfTheReorderWindowResumesOnceTheSlowItemIsDone() throws Exception {
+        // a buffer of 4 after the stage: the reorder ring has its minimum of 64 slots
+        runAheadOfASlowItem(4, 64);
+    }
+
+    @Test
+    void theReorderRingLetsAWorkerRunAsFarAheadAsTheNextBufferHolds() throws Exception {
+        runAheadOfASlowItem(100, 100);
+    }
+
+    /**
+     * One of two workers holds item 0; the other computes items 1 to {@code ring} and then
+     * parks in the reorder ring, holding item {@code ring}, until item 0 is done.
+     */
+    private static void runAheadOfASlowItem(int bufferAfter, int ring) throws Exception {
+        int items = 3 * ring;
+        CountDownLatch slowDone = new CountDownLatch(1);
+        AtomicInteger computedAhead = new AtomicInteger();
+        AtomicReference<Thread> ahead = new AtomicReference<>();
+        List<Integer> out = Collections.synchronizedList(new ArrayList<>());
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(items)
+                .map("a", 2, x -> {
+                    if (x == 0) {
+                        slowDone.await(); // the slow item: the other worker runs ahead
+                        return x;
+                    }
+                    computedAhead.incrementAndGet();
+                    if (x == ring) {
+                        ahead.set(Thread.currentThread()); // a ring ahead of item 0: must wait
+                    }
+                    return x;
+                })
+                .buffer(bufferAfter)
+                .ordered()
+                .to(out::add)
+                .start();
+        try {
+            for (int i = 0; i < items; i++) {
+                p.put(i);
+            }
+            p.complete();
+            Awaitility.await("a worker reaching item " + ring).atMost(Duration.ofSeconds(10))
+                    .until(() -> ahead.get() != null);
+            ThreadStates.awaitParked(ahead.get()); // parked in the ring, holding item 'ring'
+            assertThat(computedAhead.get()).as("items computed ahead of item 0").isEqualTo(ring);
+            assertThat(out).isEmpty();
+            slowDone.countDown();
+            // a lost wake-up leaves the worker that holds item 'ring' parked: the run never ends
+            PipelineStats stats = p.await(Duration.ofSeconds(10));
+            assertThat(out).isEqualTo(range(items));
+            assertIdentity(stats);
+        } finally {
+            slowDone.countDown();
+            p.cancel();
+            p.await();
+        }
+    }
+
+    @Test
     void orderedFlatMapKeepsEachItemsResultsInItsPlace() throws Exception {
         List<String> out = new ArrayList<>();
         Pipeline.from(range(2_000))
@@ -312,7 +371,8 @@ class PipelineTest {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger maxInFlight = new AtomicInteger();
         List<Integer> seen = new ArrayList<>();
-        // buffers 8, 5, 4; workers 2, 3; sink 1; a reorder ring of max(64, 2 x workers) per stage
+        // buffers 8, 5, 4; workers 2, 3; sink 1; a reorder ring per stage of
+        // max(64, 2 x workers, the next buffer's capacity) = 64
         int bound = 8 + 2 + 5 + 3 + 4 + 1 + 64 + 64;
         RunningPipeline<Integer> p = Pipeline.<Integer>push(8)
                 .map("a", 2, x -> {
