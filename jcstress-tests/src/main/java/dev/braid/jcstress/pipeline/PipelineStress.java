@@ -10,18 +10,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.BooleanSupplier;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
 import org.openjdk.jcstress.annotations.JCStressTest;
 import org.openjdk.jcstress.annotations.Outcome;
 import org.openjdk.jcstress.annotations.State;
 import org.openjdk.jcstress.infra.results.IIII_Result;
+import org.openjdk.jcstress.infra.results.III_Result;
 import org.openjdk.jcstress.infra.results.II_Result;
 
 /**
  * Claims of {@link Pipeline}: an item is never lost or duplicated at a hand-off between
  * stages, between two workers taking from one buffer, at {@code complete()} racing a final
- * {@code put}, or at {@code cancel()} racing a worker taking the last item.
+ * {@code put}, or at {@code cancel()} racing a worker taking the last item; and in ordered
+ * mode a worker that waits a reorder ring ahead of a slow item is always woken.
  *
  * <p>The tests use the public API only. Each pipeline runs on an
  * {@link Pipeline#executor(java.util.concurrent.Executor) executor} that captures its worker
@@ -257,6 +260,108 @@ public final class PipelineStress {
             r.r2 = (int) s.delivered() + sunk.size();
             r.r3 = (int) s.failed();
             r.r4 = (int) s.returned();
+        }
+    }
+
+    /**
+     * In ordered mode, a worker that finished an item a whole reorder ring (64 results) ahead
+     * of the oldest unfinished one parks until that item's result is handed on; the worker
+     * that hands results on checks for parked workers only every 16 hand-ons and when it
+     * gives up its turn. The race is between the parking worker's registration and those
+     * checks.
+     *
+     * <p>Items 0 to 64 are put and the input completed before the actors start. Stage "a"
+     * (two workers, one per actor) keeps items below 64 and filters 64 out, so its results
+     * fit the next buffer of 64 and no hand-on ever waits for the sink, which runs in the
+     * arbiter. The worker that takes item 0 holds it until the other worker has reached
+     * item 64 (at most 1 s), so the other is then a ring ahead and must wait. Each actor,
+     * once its worker ended, watches for up to 1 s for the other to end, and cancels the
+     * pipeline if it does not: a worker still parked then was never woken.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 64, 1", expect = ACCEPTABLE,
+            desc = "The worker a ring ahead was woken; the sink saw items 0 to 63 in order.")
+    @Outcome(id = "0, .*", expect = FORBIDDEN,
+            desc = "A worker parked a ring ahead was never woken (a lost wake-up).")
+    @Outcome(expect = FORBIDDEN,
+            desc = "An item was lost, duplicated or reordered, or the accounting disagrees.")
+    @State
+    public static class OrderedWindowWaiterIsAlwaysWoken {
+        static final int RING = 64; // the minimum ring; the buffer after stage "a" holds 64 too
+        final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        final List<Integer> sunk = new ArrayList<>();
+        volatile boolean aheadReached;
+        volatile boolean firstEnded;
+        volatile boolean secondEnded;
+        volatile int unwoken;
+        final RunningPipeline<Integer> pipeline = Pipeline.<Integer>push(RING + 1)
+                .filter("a", 2, x -> {
+                    if (x == 0) {
+                        long deadline = System.nanoTime() + 1_000_000_000L;
+                        while (!aheadReached && System.nanoTime() - deadline < 0) {
+                            Thread.onSpinWait();
+                        }
+                    } else if (x == RING) {
+                        aheadReached = true;
+                    }
+                    return x < RING;
+                })
+                .buffer(RING)
+                .ordered()
+                .executor(tasks::add)
+                .to(sunk::add)
+                .start();
+        final List<Runnable> workers = capture(tasks, 3); // a0, a1, the sink
+
+        {
+            try {
+                for (int i = 0; i <= RING; i++) {
+                    pipeline.put(i);
+                }
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+            pipeline.complete();
+        }
+
+        @Actor
+        public void first() {
+            workers.get(0).run();
+            firstEnded = true;
+            watch(() -> secondEnded);
+        }
+
+        @Actor
+        public void second() {
+            workers.get(1).run();
+            secondEnded = true;
+            watch(() -> firstEnded);
+        }
+
+        private void watch(BooleanSupplier otherEnded) {
+            long deadline = System.nanoTime() + 1_000_000_000L;
+            while (!otherEnded.getAsBoolean()) {
+                if (System.nanoTime() - deadline > 0) {
+                    unwoken = 1;
+                    pipeline.cancel(); // interrupts the parked worker, so that its actor ends
+                    break;
+                }
+                Thread.yield();
+            }
+            Thread.interrupted(); // a cancellation's interrupt must not outlive the actor
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            workers.get(2).run(); // the sink: its buffer is closed once both workers ended
+            PipelineStats s = statsAfterWorkers(pipeline);
+            boolean inOrder = true;
+            for (int i = 0; i < sunk.size(); i++) {
+                inOrder &= sunk.get(i) == i;
+            }
+            r.r1 = unwoken == 0 ? 1 : 0;
+            r.r2 = sunk.size();
+            r.r3 = inOrder && s.delivered() == RING && s.filtered() == 1 && s.accepted() == RING + 1 ? 1 : 0;
         }
     }
 }
