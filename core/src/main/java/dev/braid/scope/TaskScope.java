@@ -18,9 +18,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.MDC;
@@ -51,10 +49,15 @@ import org.slf4j.spi.MDCAdapter;
  * Each child runs on its own (unnamed, like the JDK's {@code StructuredTaskScope} children)
  * virtual thread on JDK 21+. On JDK 17 (or with
  * {@code -Dbraid.virtualThreads.disabled=true}) children run on one pool shared by every
- * scope: a cached pool of daemon platform threads named {@code braid-scope-worker-n}, which
- * end after 30 seconds idle. Creating platform threads is what a fork and join cost on JDK 17,
- * so warm threads are reused across scopes: {@code close()} waits for the scope's children,
- * and a worker may stay alive, idle in the pool, after it (no task of the scope runs on it).
+ * scope, of daemon platform threads named {@code braid-scope-worker-n}, which end after 30
+ * seconds idle. It is unbounded like a cached pool: a child never waits for another task to
+ * end, because a new thread is woken or started whenever no idle worker is already looking for
+ * work. Unlike a cached pool it does not wake a thread per fork: a burst of short children is
+ * drained by the few workers already awake, and one idle worker polls for 20 microseconds
+ * before it parks (on a machine with more than one CPU), so a fork right after another scope
+ * finds it awake. Warm threads are reused across scopes: {@code close()} waits for the scope's
+ * children, and a worker may stay alive, idle in the pool, after it (no task of the scope runs
+ * on it).
  * To run children on threads of your own, pass an {@link Builder#executor(Executor) executor}:
  * braid then runs each child as one {@code Runnable} on it, waits for the children (not for
  * the executor's threads) and never shuts it down. With a
@@ -1021,14 +1024,17 @@ public final class TaskScope implements AutoCloseable {
     // ================================================================ shared pool (JDK 17 default)
 
     /**
-     * The library's pool for scopes without virtual threads: cached (no queue, a new thread when
-     * none is idle, unbounded like a thread per task), daemon threads named
-     * {@code braid-scope-worker-n} that end after 30 s idle. Shared by every scope, so warm
-     * threads are reused across scopes; created on first use (never on JDK 21+ by default).
+     * The library's pool for scopes without virtual threads: unbounded (a new thread whenever no
+     * idle worker is looking for work, so no child waits behind a blocked one), daemon threads
+     * named {@code braid-scope-worker-n} that end after 30 s idle, one of them polling for 20 µs
+     * before it parks. Shared by every scope, so warm threads are reused across scopes; created
+     * on first use (never on JDK 21+ by default).
      */
     private static final class SharedPool {
-        static final ThreadPoolExecutor EXECUTOR = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 30, TimeUnit.SECONDS,
-                new SynchronousQueue<>(), VirtualThreads.platformThreadFactory(WORKER_PREFIX, true));
+        static final Executor EXECUTOR = new WorkerPool(
+                VirtualThreads.platformThreadFactory(WORKER_PREFIX, true),
+                TimeUnit.SECONDS.toNanos(30),
+                Runtime.getRuntime().availableProcessors() > 1 ? TimeUnit.MICROSECONDS.toNanos(20) : 0);
     }
 
     /** The name prefix of the shared pool's threads (tests recognise idle workers by it). */

@@ -103,8 +103,8 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
     }
 
     /**
-     * A shared-pool worker parked in the pool's queue, running nothing: no frame of braid (or of
-     * a test, all in dev.braid) on its stack, and the pool's getTask on it.
+     * A shared-pool worker parked in the pool, running nothing: its only braid frames are the
+     * pool worker's own loop and park (no task, no test frame), and it is parked there.
      */
     static boolean isIdleScopeWorker(Thread thread) {
         if (!thread.getName().startsWith(SCOPE_WORKER_PREFIX)) {
@@ -114,18 +114,19 @@ public final class NoThreadLeaks implements BeforeEachCallback, AfterEachCallbac
         if (state != Thread.State.WAITING && state != Thread.State.TIMED_WAITING) {
             return false;
         }
-        boolean inGetTask = false;
+        boolean inPark = false;
         for (StackTraceElement frame : thread.getStackTrace()) {
             String type = frame.getClassName();
-            if (type.startsWith("dev.braid.") || type.startsWith("org.junit.")) {
+            if (type.equals(POOL_WORKER)) {
+                inPark |= frame.getMethodName().equals("park");
+            } else if (type.startsWith("dev.braid.") || type.startsWith("org.junit.")) {
                 return false;
             }
-            if (type.equals("java.util.concurrent.ThreadPoolExecutor") && frame.getMethodName().equals("getTask")) {
-                inGetTask = true;
-            }
         }
-        return inGetTask;
+        return inPark;
     }
+
+    private static final String POOL_WORKER = "dev.braid.scope.WorkerPool$Worker";
 
     private static boolean isJdkOwned(Thread thread) {
         String type = thread.getClass().getName();
