@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code allOf}, in one run. The score is the time for all N; divide by N for per-task cost.
  *
  * <ul>
- * <li>{@code braid}: {@code TaskScope.open()} with its default threads (virtual on 21+, a
- *     per-scope cached pool on 17, created and joined by every scope).</li>
+ * <li>{@code braid}: {@code TaskScope.open()} with its default threads (virtual on 21+, the
+ *     library's shared pool on 17).</li>
  * <li>{@code braidSharedPool}: the same with {@code executor(sharedCachedPool)}: braid's
  *     bookkeeping on warm threads.</li>
  * <li>{@code rawThreads}: N threads from the per-task factory (virtual on 21+, platform on 17),
@@ -44,6 +45,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *     on 17 a cached pool of its own, so a second warm-pool peer).</li>
  * <li>{@code completableFutureAllOf}: {@code supplyAsync} on the same thread-per-task executor,
  *     then {@code allOf(...).join()}.</li>
+ * <li>{@code braidRendezvous} and {@code invokeAllCachedPoolRendezvous}: N tasks that each wait
+ *     until all N have started, so N threads must run at once: the price of the fan-out of
+ *     blocking calls a scope exists for, next to the trivial tasks above.</li>
  * </ul>
  */
 @BenchmarkMode(Mode.AverageTime)
@@ -110,6 +114,38 @@ public class ScopeForkJoinBenchmark {
             sum += t.resultNow();
         }
         return sum;
+    }
+
+    /** Every task waits until all N have started: how fast N threads get going at once. */
+    @Benchmark
+    public long braidRendezvous() throws InterruptedException {
+        CountDownLatch all = new CountDownLatch(tasks);
+        try (TaskScope scope = TaskScope.open()) {
+            for (int i = 0; i < tasks; i++) {
+                scope.fork(() -> {
+                    all.countDown();
+                    all.await();
+                    return 1;
+                });
+            }
+            scope.join();
+        }
+        return all.getCount();
+    }
+
+    /** {@link #braidRendezvous()} on {@code invokeAll} and the warm cached pool. */
+    @Benchmark
+    public long invokeAllCachedPoolRendezvous() throws InterruptedException, ExecutionException {
+        CountDownLatch all = new CountDownLatch(tasks);
+        List<Callable<Integer>> list = new ArrayList<>(tasks);
+        for (int i = 0; i < tasks; i++) {
+            list.add(() -> {
+                all.countDown();
+                all.await();
+                return 1;
+            });
+        }
+        return sum(cachedPool.invokeAll(list));
     }
 
     @Benchmark
