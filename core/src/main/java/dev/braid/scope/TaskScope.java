@@ -62,7 +62,11 @@ import org.slf4j.spi.MDCAdapter;
  * braid then runs each child as one {@code Runnable} on it, waits for the children (not for
  * the executor's threads) and never shuts it down. With a
  * {@link Builder#threadFactory(ThreadFactory) thread factory}, each child gets a new thread
- * from it, which {@code close()} joins, so no such thread outlives the scope.
+ * from it, which {@code close()} joins, so no such thread outlives the scope. With threads
+ * of their own (virtual threads, a thread factory), an owner that forked at most 64 children
+ * since its last wait calls {@link Thread#yield()} for up to 20 microseconds in {@code join}
+ * or {@code close} before it blocks, so that a small fan-out of short children costs it no
+ * park.
  *
  * <h2>Failure, cancellation, timeout</h2>
  * <ul>
@@ -159,6 +163,17 @@ public final class TaskScope implements AutoCloseable {
      * through its listener (the Treiber hand-off of ScopedTask), then its thread is joined.
      * This costs the children nothing: no shared counter is touched per child.
      *
+     * Yielding before the first block (thread-per-task mode). Before the walk's first join of
+     * a live thread, the owner calls Thread.yield() for up to SPIN_NANOS (20 µs, never past
+     * the deadline) while that thread is alive. A small fan-out of short children then ends
+     * while the owner is still awake, which spares it a park and the last child an unpark
+     * (on virtual threads the owner's yield also hands its carrier to the children). It is
+     * done only if the owner forked at most SPIN_MAX_FORKS (64) children since its last wait:
+     * with more, the children are still queued when the owner reaches join, and on 2 cores
+     * yielding made a 256- or 1,024-child fork and join 1.3x-1.7x slower (BENCHMARKS.md).
+     * Executor mode does not yield: there the JDK 17 pool's idle worker already polls, and the
+     * owner yielding as well made 16- and 64-child scopes slower. 'ownerForks' is owner-only.
+     *
      * Orderings. Every VarHandle access here uses the default (volatile) mode: getAndAdd on
      * 'live', compareAndSet on 'head', 'cancelReason', 'firstOutcome' and 'timedOut'. Weaker
      * modes would not do: the two hand-offs above are Dekker-style (each side writes one
@@ -171,7 +186,7 @@ public final class TaskScope implements AutoCloseable {
      * a child runs, so a child never sees it set (the check guards only misuse). 'timedOut' and
      * 'cancelReason' are read without the CAS as a fast path; the CAS decides.
      *
-     * Owner-only fields ('closed', 'reported', 'cancelledByOwner') are plain: only the owner
+     * Owner-only fields ('closed', 'reported', 'cancelledByOwner', 'ownerForks') are plain: only the owner
      * thread reads or writes them. 'closedFlag' is the volatile copy fork reads from children.
      */
 
@@ -202,6 +217,10 @@ public final class TaskScope implements AutoCloseable {
     private static final int BY_PARENT = 5;
 
     private static final Object TIMEOUT = new Object();
+    /** How long the owner yields before it first blocks in a wait (thread-per-task mode). */
+    static final long SPIN_NANOS = 20_000;
+    /** Above this many forks by the owner since its last wait, it blocks at once (see notes). */
+    static final int SPIN_MAX_FORKS = 64;
     private static final ThreadFactory VIRTUAL =
             VirtualThreads.available() ? VirtualThreads.unnamedVirtualThreadFactory() : null; // unnamed: cheaper
 
@@ -230,6 +249,7 @@ public final class TaskScope implements AutoCloseable {
     private ScopedTask<?> waitedHead;            // thread-per-task mode: this task and older ones were waited for
     private boolean cancelledByOwner;
     private boolean reported;
+    private int ownerForks;                      // owner-only: forks by the owner since its last wait
 
     private TaskScope(Builder b) {
         this.name = b.name;
@@ -370,6 +390,7 @@ public final class TaskScope implements AutoCloseable {
                 throw new IllegalStateException("fork on scope '" + name + "' after its owner called cancel()");
             }
             reported = false;
+            ownerForks++;
         } else {
             if (!isInside()) {
                 throw new IllegalStateException("fork on scope '" + name + "' from thread '" + me.getName()
@@ -553,7 +574,9 @@ public final class TaskScope implements AutoCloseable {
      */
     private boolean awaitChildren(boolean interruptible) throws InterruptedException {
         if (threadPerTask) {
-            return awaitThreads(interruptible);
+            boolean spin = ownerForks <= SPIN_MAX_FORKS;
+            ownerForks = 0;
+            return awaitThreads(interruptible, spin);
         }
         if (live == 0) {
             return false;
@@ -597,10 +620,11 @@ public final class TaskScope implements AutoCloseable {
      * once; the task is still NEW) is waited for through its listener, then its thread joined.
      * 'waitedHead' (owner-only) remembers the part of the list already waited for across calls.
      */
-    private boolean awaitThreads(boolean interruptible) throws InterruptedException {
+    private boolean awaitThreads(boolean interruptible, boolean spin) throws InterruptedException {
         boolean interrupted = false;
         boolean watchDeadline = hasDeadline;
         ScopedTask<?> seen = waitedHead;
+        boolean spun = !spin;
         for (ScopedTask<?> top = head; top != seen; top = head) { // volatile read: publishes each task's thread
             for (ScopedTask<?> t = top; t != seen; t = t.next) {
                 Thread thread = t.thread;
@@ -613,6 +637,10 @@ public final class TaskScope implements AutoCloseable {
                             watchDeadline = false; // timed out, or every outcome was already decided
                             continue;
                         }
+                    }
+                    if (!spun && thread.isAlive()) {
+                        spun = true;
+                        yieldWhileAlive(thread, nanos);
                     }
                     if (thread.isAlive()) {
                         try {
@@ -651,6 +679,18 @@ public final class TaskScope implements AutoCloseable {
         }
         waitedHead = seen;
         return interrupted;
+    }
+
+    /**
+     * Before its first block in a wait, the owner yields for up to {@link #SPIN_NANOS} (never
+     * past the deadline: {@code limit} nanoseconds, 0 for none) while the newest child's thread
+     * is alive: a child that ends meanwhile spares the owner a park and the child an unpark.
+     */
+    private static void yieldWhileAlive(Thread thread, long limit) {
+        long until = System.nanoTime() + (limit == 0 ? SPIN_NANOS : Math.min(limit, SPIN_NANOS));
+        while (thread.isAlive() && System.nanoTime() - until < 0) {
+            Thread.yield();
+        }
     }
 
     /** Joins the threads of the children (thread-per-task mode). */
