@@ -62,9 +62,10 @@ final class WorkerPool implements Executor {
      * spinNanos before it parks, calling Thread.yield() between polls so that a thread just
      * woken on the same core is not kept off it. A scope forked right after another (the
      * owner's own wake-up from join takes about as long) then finds a worker awake instead of
-     * paying a park and unpark. Only one spins: every finished worker spinning made a fan-out
-     * of blocking tasks half as fast on 2 cores (BENCHMARKS.md), and onSpinWait instead of
-     * yield did too. The shared pool spins 20 microseconds, and not at all on one CPU.
+     * paying a park and unpark. Only one spins, and it yields: with every finished worker
+     * spinning, or with one spinning on onSpinWait, a fan-out of blocking tasks was up to 2.5x
+     * slower on 2 cores (BENCHMARKS.md). The shared pool spins 20 microseconds, and not at all
+     * on one CPU.
      *
      * Memory consistency: execute's offer and the worker's poll are a volatile write and read
      * of the queue's node, so what the submitter did before execute happens-before the task.
@@ -120,8 +121,8 @@ final class WorkerPool implements Executor {
      * Queues {@code task}; it starts without waiting for any other task to end.
      *
      * @throws NullPointerException if {@code task} is null
-     * @throws java.util.concurrent.RejectedExecutionException never; an error from starting a
-     *     thread ({@link OutOfMemoryError}) is rethrown if the task could be taken back
+     * @throws OutOfMemoryError (or whatever else starting a thread threw) if no worker could be
+     *     started and the task was taken back out of the queue: it never runs
      */
     @Override
     public void execute(Runnable task) {
