@@ -186,8 +186,9 @@ public final class TaskScope implements AutoCloseable {
      * a child runs, so a child never sees it set (the check guards only misuse). 'timedOut' and
      * 'cancelReason' are read without the CAS as a fast path; the CAS decides.
      *
-     * Owner-only fields ('closed', 'reported', 'cancelledByOwner', 'ownerForks') are plain: only the owner
-     * thread reads or writes them. 'closedFlag' is the volatile copy fork reads from children.
+     * Owner-only fields ('closed', 'reported', 'cancelledByOwner', 'ownerForks') are plain:
+     * only the owner thread reads or writes them. 'closedFlag' is the volatile copy fork reads
+     * from children.
      */
 
     private static final VarHandle LIVE;
