@@ -21,6 +21,7 @@ final class SpinBudget {
      * park/unpark pair (microseconds, and a system call for a platform thread). When there
      * are more runnable threads than cores, spinning only burns the time slice the other
      * side needs; then the budget falls to its minimum and waiters yield, then park.
+     * Virtual threads never spend the budget (Buffer's notes, "Virtual threads do not spin").
      */
 
     static final int MIN = 32;
