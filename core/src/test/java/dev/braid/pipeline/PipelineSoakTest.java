@@ -14,11 +14,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * Many items, random failures, every way of ending: the accounting identity holds, and each
  * counter agrees with an independent count kept by the stage functions themselves.
  */
+@Timeout(120) // a lost wake-up fails the test instead of hanging the build
 class PipelineSoakTest {
 
     /** Independent tallies kept by user code, to check the pipeline's counters against. */

@@ -31,7 +31,9 @@ import java.util.stream.IntStream;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
+@Timeout(120) // a lost wake-up fails the test instead of hanging the build
 class PipelineTest {
 
     private static List<Integer> range(int n) {
