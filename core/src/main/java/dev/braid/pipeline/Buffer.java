@@ -53,7 +53,8 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * the waiter waits for (the CAS of tail or head, or close()'s getAndBitwiseOr, all
      * volatile) and then reads the waiter count (volatile). Volatile accesses are
      * sequentially consistent, so either the waiter's re-check sees the move or the waker
-     * sees the count and signals. The signal is given under the lock, and a waiter checks its
+     * sees the count and signals (a putter, unless a wake-up is already in flight: see "One
+     * wake-up in flight"). The signal is given under the lock, and a waiter checks its
      * condition under the same lock before it awaits, so a signal cannot fall between its
      * check and its await. Condition.await passes a signal on if the waiter is also
      * interrupted (AbstractQueuedSynchronizer transfers it), so an interrupt does not eat a
@@ -67,6 +68,25 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * platform waiter still spins: the thread it waits for has a core of its own or gets one
      * from the operating system. Measured (BENCHMARKS.md, pipelines): three stages of two
      * workers on JDK 25 about 1.15x faster, the one-to-one hand-off unchanged.
+     *
+     * One wake-up in flight (take side). A put that sees parked takers wakes one only if
+     * no wake-up is already in flight: takeWakePending is set, under the lock and together
+     * with the signal, only when a taker is in the condition queue, and every taker that
+     * leaves an await (signalled, timed out, interrupted or spurious) clears it in a
+     * finally, then, after its take attempt, passes the wake-up on: if items are left and
+     * takers are still parked, it wakes one. So the flag is never left set without a taker
+     * on its way to clear it. No item is left with every taker parked: a put that skipped
+     * its signal made its CAS of tail before it read the flag set, and the taker that clears
+     * the flag reads head and tail after clearing it (all volatile, so sequentially
+     * consistent); its pass-on check sees the item unless a taker already took it. A woken
+     * taker that finds nothing (another took the item) passes nothing on and parks again.
+     * The cost: an item can wait, behind a parked second taker, for the first woken taker to
+     * resume (microseconds), where it used to wake the second at once. Why: a woken virtual
+     * thread stays registered as a waiter until a carrier runs it, and every put meanwhile
+     * woke another parked worker, so on JDK 25 each stage kept its workers cycling through
+     * park and unpark for an item or two each (75% of puts signalled). Measured
+     * (BENCHMARKS.md, pipelines): three stages of two workers about 2.7x faster on JDK 25,
+     * JDK 17 and the one-to-one hand-off level within the noise.
      *
      * Hysteresis for putters. A parked putter is woken only once the ring has drained to
      * wakeDepth (half full), not at the first free slot: a producer faster than its
@@ -152,6 +172,13 @@ final class Buffer extends BufferHeadSide implements Inlet {
         }
     }
 
+    /**
+     * 1 while a signalled taker has not yet left its await ("One wake-up in flight"); read by
+     * a putter that saw takeWaiters != 0. Not next to takeWaiters on the put side's padded
+     * line: there it made the one-to-one hand-off about half as fast, for a reason not found
+     * (BENCHMARKS.md, pipelines).
+     */
+    private volatile int takeWakePending;
     private final Object[] items;
     private final long[] stamps;
     private final int capacity;
@@ -258,8 +285,9 @@ final class Buffer extends BufferHeadSide implements Inlet {
                 if (w == t) {
                     items[i] = item;                    // plain: published by the release below
                     STAMPS.setRelease(stamps, i, 2 * p + 1);
-                    if (takeWaiters != 0) {             // volatile read (Dekker, see notes)
-                        signal(notEmpty);
+                    // volatile reads (Dekker, see "Waiting" and "One wake-up in flight")
+                    if (takeWaiters != 0 && takeWakePending == 0) {
+                        wakeTaker();
                     }
                     return p;
                 }
@@ -478,10 +506,19 @@ final class Buffer extends BufferHeadSide implements Inlet {
                 if (k == spins + SpinBudget.YIELDS + 1) {
                     budget.wasted();
                 }
-                if (!parkUntilItem(timed, deadline)) {
-                    Object r = tryTake(c);
-                    return r != EMPTY ? r : NOTHING_YET;
+                boolean ready;
+                try {
+                    ready = parkUntilItem(timed, deadline);
+                } catch (InterruptedException e) {
+                    passWakeUpOn();
+                    throw e;
                 }
+                Object r = tryTake(c);
+                passWakeUpOn(); // after the take: it leaves behind what it did not take
+                if (r != EMPTY || !ready) {
+                    return r != EMPTY ? r : NOTHING_YET; // !ready: the deadline passed
+                }
+                continue;
             }
             Object r = tryTake(c);
             if (r != EMPTY) {
@@ -513,9 +550,17 @@ final class Buffer extends BufferHeadSide implements Inlet {
                         if (left <= 0L) {
                             return false;
                         }
-                        notEmpty.awaitNanos(left);
+                        try {
+                            notEmpty.awaitNanos(left);
+                        } finally {
+                            takeWakePending = 0; // volatile: before the pass-on check (Dekker)
+                        }
                     } else {
-                        notEmpty.await();
+                        try {
+                            notEmpty.await();
+                        } finally {
+                            takeWakePending = 0; // volatile: before the pass-on check (Dekker)
+                        }
                     }
                 }
                 return true;
@@ -524,6 +569,38 @@ final class Buffer extends BufferHeadSide implements Inlet {
             }
         } finally {
             TAKE_WAITERS.getAndAdd(this, -1);
+        }
+    }
+
+    /**
+     * Wakes one parked taker and marks the wake-up in flight; does nothing if no taker is in
+     * the condition queue (one that registered and has not yet awaited re-checks under the
+     * lock and sees the item).
+     */
+    private void wakeTaker() {
+        final ReentrantLock lock = this.lock;
+        lock.lock();
+        try {
+            if (lock.hasWaiters(notEmpty)) {
+                takeWakePending = 1; // volatile; cleared by whichever taker leaves an await next
+                notEmpty.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Called by a taker that left a park, after its take attempt: if items are left and other
+     * takers are parked, and no wake-up is in flight, wakes one. Volatile reads, made after
+     * the taker's clear of takeWakePending (Dekker, see "One wake-up in flight").
+     */
+    private void passWakeUpOn() {
+        if (takeWaiters != 0 && takeWakePending == 0) {
+            long h = head;
+            if ((tail >>> 1) > h) {
+                wakeTaker();
+            }
         }
     }
 

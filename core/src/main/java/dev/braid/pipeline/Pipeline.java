@@ -49,6 +49,10 @@ import java.util.stream.Stream;
  * free, as long as the workers do not take more; for capacities up to 3 the mark is the
  * first free slot. A producer waiting in {@link RunningPipeline#offer offer} (with a
  * timeout) is the exception: it is woken at the first free slot.
+ * On the other side, idle workers of a stage are woken one at a time: while a woken worker
+ * has not yet run, further items do not wake a second one; once it has taken its item, it
+ * wakes the next if it left items behind. A burst so reaches the idle workers in turn, each
+ * as soon as the one before it runs, instead of waking all of them for an item or two each.
  *
  * <p><b>Workers.</b> The workers of a run are the children of one
  * {@link dev.braid.scope.TaskScope}: virtual threads on JDK 21 and later, daemon platform
