@@ -36,7 +36,8 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * taker runs a few instructions and never blocks, so an operation that finds a slot
      * "in flight" (claimed, not yet published or released) yields until it is (see
      * Contention) instead of parking.
-     * The item's sequence number is its position: ordered mode costs nothing here.
+     * The item's sequence number is its position, which is how ordered stages keep order
+     * without a reorder step (see "Positional puts").
      *
      * Closed bit. Bit 0 of 'tail' is the closed flag, so that a put's CAS (which expects the
      * bit clear) and close()'s getAndBitwiseOr are totally ordered on one variable: a put
@@ -136,9 +137,51 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * thread that reads abortedCount() after that worker ended enters the monitor after the
      * aborter left it and reads the final count.
      *
+     * Positional puts (ordered stages). The buffer after an ordered stage with several
+     * workers and one result per item (map, filter, peek) is positional: the worker that
+     * computed the item of the stage's input position p puts its result, or GAP for an item
+     * that produced nothing, at position p with putAt, and claims nothing by a CAS of tail.
+     * Each position is put exactly once, by the one worker whose CAS of the stage's own head
+     * gave it that position, so the takers here, which claim positions in order as always,
+     * see the stage's input order with no reorder step, and each put costs one store to its
+     * slot's line where a put through a reorder ring cost a deposit, a turn counter taken and
+     * given back, and the put. A putter whose slot still holds position p - capacity waits
+     * for that item's take (the window: capacity positions from the oldest untaken one); a
+     * taker whose head position is not put yet waits for that put, however many later ones
+     * are there. No deadlock: the oldest untaken position h is either put, and takers take
+     * it, or held by the worker computing it, and that worker's slot is free (h - capacity
+     * was taken), so it never waits for the window. 'tail' holds only the closed bit here;
+     * PipelineRun counts what the stage before handed on.
+     *
+     * Wake-ups, Dekker as in "Waiting". A putAt publishes its stamp with a volatile store and
+     * then reads takeWaiters (volatile); a taker that parks raised takeWaiters and then
+     * re-checks its head position's stamp (volatile read). "One wake-up in flight" holds as it
+     * is, its pass-on check reading the head position's stamp. A put that is not the head's
+     * wakes a taker that finds nothing yet and parks again: the price of waking without
+     * knowing which position the parked taker waits for. A window waiter raises putWaiters
+     * and re-checks (volatile) that head has passed p - capacity; a take's CAS of head
+     * (volatile) is followed by its read of putWaiters, and it signals every putter, since
+     * each waits for a slot of its own (rare: a worker a whole buffer ahead). The taker
+     * releases the slot a few instructions after its CAS; the woken putter re-checks the
+     * stamp and waits again (yield, then park) until it has.
+     *
+     * End of a positional buffer. It is closed by the last worker of the stage before it to
+     * end, so every put happened-before the close (each worker's puts precede its decrement
+     * of the stage's live count; the last decrement precedes the close). A taker that finds
+     * its head position not put reads tail and, if the closed bit is set, reads the stamp
+     * again: still not put means end-of-stream. abort() only sets the closed bit and wakes
+     * every waiter: a putAt that sees the bit (read before it publishes) fails, and takers
+     * see end-of-stream at the first position not put (what they take before it, the
+     * pipeline being cancelled or failed, PipelineRun counts failed). What is still in the
+     * ring then (a put that read tail before the abort and published after it, or items
+     * behind a position that will never come) stays there and is counted by leftOver() once
+     * every worker has ended: the putter counted it handed on, and PipelineRun counts it
+     * failed in the stage that takes from this buffer. Never lost, never counted twice.
+     *
      * Statistics. accepted() and depth() read tail and head with getOpaque: a benign race, a
      * running snapshot may be a few items old, which a progress figure tolerates; they are
-     * exact once every putter and taker ended.
+     * exact once every putter and taker ended. A positional buffer's depth() counts the slots
+     * that hold an item (opaque reads, the same benign race), and is 0 once it was aborted.
      */
 
     /** Returned by put and offer when the buffer no longer accepts items. */
@@ -151,6 +194,8 @@ final class Buffer extends BufferHeadSide implements Inlet {
     static final Object NOTHING_YET = new Object();
     /** Returned by tryTake when the ring is empty but open. */
     private static final Object EMPTY = new Object();
+    /** Returned by notPutYet when the position can be taken after all. */
+    private static final Object AGAIN = new Object();
 
     private static final VarHandle TAIL;
     private static final VarHandle HEAD;
@@ -158,6 +203,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
     private static final VarHandle PUT_WAITERS;
     private static final VarHandle TIMED_PUT_WAITERS;
     private static final VarHandle STAMPS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle ITEMS = MethodHandles.arrayElementVarHandle(Object[].class);
 
     static {
         try {
@@ -191,6 +237,13 @@ final class Buffer extends BufferHeadSide implements Inlet {
     private final Condition notEmpty = lock.newCondition();
     private final Condition notFull = lock.newCondition();
     private long aborted; // guarded by 'this'
+    /**
+     * Positional puts (see the notes); set by {@link #positional()} before any worker starts,
+     * so the start of the workers' threads publishes it.
+     */
+    private boolean positional;
+    /** A positional buffer was aborted: what is left in it is no longer queued (leftOver()). */
+    private volatile boolean dropped;
 
     Buffer(int capacity) {
         this.capacity = capacity;
@@ -216,6 +269,18 @@ final class Buffer extends BufferHeadSide implements Inlet {
 
     /** Items in the ring now (racy read, for statistics). */
     int depth() {
+        if (positional) {
+            if (dropped) {
+                return 0;
+            }
+            int n = 0;
+            for (int i = 0; i < capacity; i++) {
+                if (((long) STAMPS.getOpaque(stamps, i) & 1L) != 0 && ITEMS.getOpaque(items, i) != ReorderRing.GAP) {
+                    n++;
+                }
+            }
+            return n;
+        }
         long h = (long) HEAD.getOpaque(this);
         long t = (long) TAIL.getOpaque(this) >>> 1;
         return (int) Math.max(0, Math.min(capacity, t - h));
@@ -224,6 +289,20 @@ final class Buffer extends BufferHeadSide implements Inlet {
     /** Items ever put (racy read, for statistics; exact once the buffer is ended). */
     long accepted() {
         return (long) TAIL.getOpaque(this) >>> 1;
+    }
+
+    /**
+     * Items still in a positional buffer, not counting gaps: what an abort left behind. Exact
+     * once every putter and taker ended (their writes happened-before the caller's read).
+     */
+    long leftOver() {
+        long n = 0;
+        for (int i = 0; i < capacity; i++) {
+            if ((stamps[i] & 1L) != 0 && items[i] != ReorderRing.GAP) {
+                n++;
+            }
+        }
+        return n;
     }
 
     /** Items abort() took out (exact for a reader after a worker that saw the abort ended). */
@@ -254,6 +333,89 @@ final class Buffer extends BufferHeadSide implements Inlet {
             return r;
         }
         return nanos <= 0L ? TIMED_OUT : awaitPut(item, nanos);
+    }
+
+    /**
+     * Makes this a positional buffer, filled by {@link #putAt} only (see "Positional puts" in
+     * the notes). Called before any worker starts.
+     */
+    void positional() {
+        this.positional = true;
+    }
+
+    boolean isPositional() {
+        return positional;
+    }
+
+    /**
+     * Puts an item at position {@code p} of a positional buffer, waiting while its slot still
+     * holds position {@code p - capacity}. Every position from 0 on is put exactly once (an
+     * item, or a gap for an input that produced nothing).
+     *
+     * @return {@code p}, or CLOSED if the buffer was aborted
+     */
+    long putAt(Object item, long p) throws InterruptedException {
+        final int i = index(p);
+        if ((long) STAMPS.getAcquire(stamps, i) != 2 * p && !awaitSlot(p, i)) {
+            return CLOSED;
+        }
+        if ((tail & 1L) != 0) { // volatile read: aborted (a positional buffer closes after its last put)
+            return CLOSED;
+        }
+        items[i] = item;                        // plain: published by the volatile store below
+        STAMPS.setVolatile(stamps, i, 2 * p + 1); // volatile: before the waiter-count reads (Dekker)
+        if (takeWaiters != 0 && takeWakePending == 0) {
+            wakeTaker();
+        }
+        return p;
+    }
+
+    /**
+     * Waits until the slot of position {@code p} is free (its stamp is 2p); false if the
+     * buffer was aborted meanwhile.
+     */
+    private boolean awaitSlot(long p, int i) throws InterruptedException {
+        final int spins = spinBudget(putSpin);
+        for (int k = 1; ; k++) {
+            if ((tail & 1L) != 0) {
+                return false;
+            }
+            if (k <= spins) {
+                Thread.onSpinWait();
+            } else if (k <= spins + SpinBudget.YIELDS) {
+                if (Thread.interrupted()) {
+                    throw new InterruptedException();
+                }
+                Thread.yield();
+            } else {
+                parkUntilTaken(p - capacity);
+            }
+            if ((long) STAMPS.getAcquire(stamps, i) == 2 * p) {
+                return true;
+            }
+        }
+    }
+
+    /**
+     * Parks until position {@code q} has been taken (head passed it) or the buffer is closed.
+     * Its taker then releases the slot within a few instructions; the caller re-checks the
+     * stamp and yields, parks or spins again until it does.
+     */
+    private void parkUntilTaken(long q) throws InterruptedException {
+        PUT_WAITERS.getAndAdd(this, 1); // volatile: before the re-checks (Dekker)
+        try {
+            final ReentrantLock lock = this.lock;
+            lock.lockInterruptibly();
+            try {
+                while ((tail & 1L) == 0 && head <= q) {
+                    notFull.await();
+                }
+            } finally {
+                lock.unlock();
+            }
+        } finally {
+            PUT_WAITERS.getAndAdd(this, -1);
+        }
     }
 
     /** Inlet for an unordered stage: the item's own sequence number is not needed here. */
@@ -455,11 +617,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
                     items[i] = null;
                     STAMPS.setRelease(stamps, i, 2 * (h + capacity));
                     if (putWaiters != 0) {              // volatile read (Dekker, see notes)
-                        if ((tail >>> 1) - (h + 1) <= wakeDepth) {
-                            signal(notFull);
-                        } else if (timedPutWaiters != 0) { // volatile read (Dekker)
-                            signal(notFull, true); // a timed putter waits for one slot: reach it
-                        }
+                        wakePutters(h + 1);
                     }
                     c.seq = h;
                     return item;
@@ -467,6 +625,13 @@ final class Buffer extends BufferHeadSide implements Inlet {
                 Thread.yield(); // lost the CAS to another taker: see "Contention"
                 h = head;
             } else if (s < 2 * h + 1) {
+                if (positional) {
+                    Object r = notPutYet(h, i);
+                    if (r != AGAIN) {
+                        return r;
+                    }
+                    continue;
+                }
                 long t = tail; // after head: see the notes on end-of-stream
                 if ((t >>> 1) == h) {
                     return (t & 1L) != 0 ? null : EMPTY;
@@ -484,6 +649,32 @@ final class Buffer extends BufferHeadSide implements Inlet {
                 h = head;
             }
         }
+    }
+
+    /**
+     * Called by a take that left head at {@code h} and saw putters waiting: wakes those that
+     * may go on. Kept out of tryTake, so that the hot path stays small enough to inline.
+     */
+    private void wakePutters(long h) {
+        if (positional) {
+            signal(notFull, true); // each waits for its own slot
+        } else if ((tail >>> 1) - h <= wakeDepth) {
+            signal(notFull);
+        } else if (timedPutWaiters != 0) { // volatile read (Dekker)
+            signal(notFull, true); // a timed putter waits for one slot: reach it
+        }
+    }
+
+    /**
+     * A positional buffer's position {@code h} (slot {@code i}) is not put: EMPTY, null at
+     * end-of-stream, or AGAIN when it was put before a close and can be taken now.
+     */
+    private Object notPutYet(long h, int i) {
+        if ((tail & 1L) == 0) { // volatile read, after head's
+            return EMPTY; // its item may still be being computed
+        }
+        // closed: every put happened before the close, unless it was an abort
+        return (long) STAMPS.getAcquire(stamps, i) >= 2 * h + 1 ? AGAIN : null;
     }
 
     private Object awaitTake(Cursor c, long nanos) throws InterruptedException {
@@ -534,6 +725,9 @@ final class Buffer extends BufferHeadSide implements Inlet {
     private boolean itemOrClosed() {
         long h = head;
         long t = tail;
+        if (positional) {
+            return (t & 1L) != 0 || (long) STAMPS.getVolatile(stamps, index(h)) >= 2 * h + 1;
+        }
         return (t & 1L) != 0 || (t >>> 1) > h;
     }
 
@@ -598,7 +792,7 @@ final class Buffer extends BufferHeadSide implements Inlet {
     private void passWakeUpOn() {
         if (takeWaiters != 0 && takeWakePending == 0) {
             long h = head;
-            if ((tail >>> 1) > h) {
+            if (positional ? (long) STAMPS.getVolatile(stamps, index(h)) == 2 * h + 1 : (tail >>> 1) > h) {
                 wakeTaker();
             }
         }
@@ -649,6 +843,11 @@ final class Buffer extends BufferHeadSide implements Inlet {
      */
     List<Object> abort() {
         TAIL.getAndBitwiseOr(this, 1L);
+        if (positional) {
+            dropped = true;
+            wakeAll(); // takers see end-of-stream; what is left is counted by leftOver()
+            return List.of();
+        }
         List<Object> drained;
         synchronized (this) {
             final long end = tail >>> 1; // final: the closed bit stops every further claim

@@ -37,8 +37,8 @@ import java.util.stream.Stream;
  * the first one full. Nothing is ever buffered without bound: at any moment the items in
  * flight are at most the sum of the buffer capacities plus the number of workers (plus the
  * sink's one), and, in {@linkplain #ordered() ordered} mode, plus the reorder ring of each
- * stage with several workers (as many results as the buffer after the stage holds, and at
- * least max(64, 2 &times; workers)). The first buffer's capacity is the one given to
+ * {@code flatMap} stage with several workers (as many results as the buffer after the stage
+ * holds, and at least max(64, 2 &times; workers)). The first buffer's capacity is the one given to
  * {@link #push(int)}, or
  * {@value #DEFAULT_CAPACITY} for the pull form; every other buffer holds
  * {@value #DEFAULT_CAPACITY} items unless {@link #buffer(int)} says otherwise.
@@ -62,8 +62,9 @@ import java.util.stream.Stream;
  *
  * <p><b>Order.</b> By default the sink sees items in whatever order the workers finish them.
  * With {@link #ordered()} it sees them in input order, however many workers each stage has:
- * a worker that finishes ahead of its turn leaves its result in the stage's reorder ring and
- * goes on; only a worker more than a ring ahead waits.
+ * a worker that finishes ahead of its turn puts its result in its input's place in the next
+ * buffer and goes on; only a worker a whole buffer ahead of the oldest unfinished item waits.
+ * The next stage takes in input order, so it waits for that oldest item.
  *
  * <p><b>Nothing lost.</b> Every accepted item ends in exactly one place: the sink, the
  * error policy's failure count (see {@link ErrorPolicy}), the filtered count, or the list that
@@ -286,13 +287,15 @@ public final class Pipeline<I, T> {
 
     /**
      * Makes the sink see items in input order, whatever the stages' worker counts. Items a
-     * stage filters or skips leave no gap. Each stage with more than one worker passes its
-     * results through a reorder ring, which passes them on in input order; a worker more
-     * than a ring ahead of the oldest unfinished item waits. The ring holds as many results
-     * as the buffer after the stage (see {@link #buffer(int)}), and at least
-     * max(64, 2 &times; workers): so an ordered pipeline may hold up to about twice the
-     * items an unordered one does, and in exchange a worker can run that far ahead of one
-     * that is slow on an item, or that the operating system preempted.
+     * stage filters or skips leave no gap in the output. Each stage with more than one worker
+     * puts every result in its input's place in the buffer after it, so that buffer is also
+     * the stage's window: a worker more than a buffer ahead of the oldest unfinished item
+     * waits for it, and the next stage, which takes in input order, waits for it too. To let
+     * workers run further ahead of an item that is slow, or of a worker the operating system
+     * preempted, give the stage a larger buffer (see {@link #buffer(int)}). An ordered
+     * pipeline holds no more items than an unordered one, except that a {@code flatMap}
+     * stage with several workers passes its lists through a reorder ring, as large as the
+     * buffer after it and at least max(64, 2 &times; workers).
      *
      * @return the updated builder
      */

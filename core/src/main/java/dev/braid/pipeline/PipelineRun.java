@@ -31,20 +31,28 @@ final class PipelineRun<I> implements RunningPipeline<I> {
      * Accounting (the "nothing lost" argument). Each stage counts, exactly once per item,
      * how the item left it: completed (handed to the next buffer or, for the sink, consumed),
      * filtered, failed, or returned. An item is in exactly one of: a buffer's ring, a
-     * worker's hands, an ordered stage's ReorderRing, or gone. Buffer.take and Buffer.abort
+     * worker's hands, an ordered flatMap stage's ReorderRing, or gone. Buffer.take and Buffer.abort
      * claim positions by CAS on the buffer's head, so an item in a ring is either taken by a
      * worker (which then accounts for it on every path out of process()/runBatch(),
      * including interrupts) or drained by abort (first buffer: returned, to the cancel()
      * caller; later buffers: failed). A put into an aborted buffer fails, and the putting
      * worker counts its item failed. A result left in a ReorderRing when a cancellation or
-     * failure stopped its emitter is counted failed once every worker ended. Hence at the
+     * failure stopped its emitter, and an item an abort left in a positional buffer (see
+     * Ordered mode), are counted failed once every worker ended. A positional buffer counts
+     * no puts: its stage's accepted count is what the stage before handed on into it. Hence at the
      * end, for each stage, accepted = completed + failed + filtered + returned. Counters are
      * per worker (Tally), so the hot path has no shared counter to contend on.
      *
-     * Ordered mode. A stage with several workers hands its results to a ReorderRing, which
-     * passes them on in the order of the stage's input sequence numbers (the positions in
-     * its input buffer); a stage with one worker keeps its input order anyway. Each stage's
-     * output is then in its input order, so the sink sees the pipeline's input order.
+     * Ordered mode. A stage with several workers and one result per item (map, filter,
+     * peek) puts each result at its input position (its sequence number) in the next buffer,
+     * which is positional (Buffer, "Positional puts"); an item filtered, skipped or
+     * dead-lettered leaves a GAP there, so no position stays empty. A flatMap stage with
+     * several workers hands its lists to a ReorderRing, which passes their elements on in
+     * input order; a stage with one worker keeps its input order anyway. A worker that takes
+     * a GAP passes it on at its position where its stage's output keeps positions (a
+     * positional buffer or a ring) and drops it otherwise; a GAP is not an item and no count
+     * includes it. Each stage's output is then in its input order, so the sink sees the
+     * pipeline's input order.
      *
      * States. RUNNING -> COMPLETING (complete(): the first buffer is closed) -> ended;
      * RUNNING/COMPLETING -> CANCELLED or FAILED, which abort every buffer and interrupt every
@@ -76,12 +84,15 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         final Buffer in;
         Buffer out;
         Inlet inlet;          // where results go: 'out', a flatMap adapter, or a ReorderRing
-        ReorderRing reorder;  // ordered mode with several workers, else null
+        ReorderRing reorder;  // ordered mode with several workers, flatMap, else null
+        boolean gapsOnward;   // results that are not handed on leave a GAP (ordered mode)
+        Stage prev;           // the stage before, or null for the first
         final boolean ordered;
         final Tally[] tallies;
         final AtomicInteger live;
         volatile boolean warned;
         volatile long abandoned; // results left in 'reorder' at the end; written before 'ended'
+        volatile long leftOver;  // items an abort left in a positional 'in'; written before 'ended'
 
         Stage(StageSpec spec, boolean ordered) {
             this.spec = spec;
@@ -101,7 +112,25 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 return;
             }
             boolean flat = spec.kind == StageSpec.Kind.FLAT_MAP;
-            if (ordered && spec.workers > 1) {
+            if (ordered && spec.workers > 1 && !flat) {
+                // one result per input (map, filter, peek): each worker puts its result at its
+                // input's position in the next buffer, which keeps the order by itself
+                next.positional();
+                gapsOnward = true;
+                inlet = (result, seq, t) -> {
+                    boolean ok;
+                    try {
+                        ok = next.putAt(result, seq) >= 0;
+                    } catch (InterruptedException e) {
+                        if (result != ReorderRing.GAP) {
+                            t.failed(1);
+                        }
+                        throw e;
+                    }
+                    return result == ReorderRing.GAP ? ok : t.handedOn(ok);
+                };
+            } else if (ordered && spec.workers > 1) {
+                gapsOnward = true;
                 // as large as the next buffer: a worker may run that far ahead of one that
                 // stalls (a slow item, or preempted while it holds the emit turn); at least
                 // 64 slots, so that a parked worker sleeps through 32 hand-ons, and at least
@@ -126,7 +155,7 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         }
 
         StageStats snapshot(Duration elapsed, boolean first) {
-            long drained = in.abortedCount();
+            long drained = in.abortedCount() + leftOver;
             long completed = 0;
             long failed = abandoned;
             long filtered = 0;
@@ -137,7 +166,14 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 filtered += t.filtered();
                 busy += t.busy();
             }
-            return new StageStats(spec.name, spec.workers, in.accepted(), completed,
+            long accepted = in.accepted();
+            if (in.isPositional()) { // filled by putAt, which does not count: the stage before does
+                accepted = 0;
+                for (Tally t : prev.tallies) {
+                    accepted += t.completed();
+                }
+            }
+            return new StageStats(spec.name, spec.workers, accepted, completed,
                     failed + (first ? 0 : drained), filtered, first ? drained : 0,
                     in.depth(), in.capacity(), busy, elapsed);
         }
@@ -169,6 +205,9 @@ final class PipelineRun<I> implements RunningPipeline<I> {
         }
         for (int i = 0; i < stages.length; i++) {
             stages[i].connect(i + 1 < stages.length ? stages[i + 1].in : null);
+            if (i > 0) {
+                stages[i].prev = stages[i - 1];
+            }
         }
         this.first = stages[0].in;
         this.source = source;
@@ -367,6 +406,12 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 if (item == null) {
                     return;
                 }
+                if (item == ReorderRing.GAP) { // a positional buffer's placeholder: no item
+                    if (!passGap(st, t, cursor.seq)) {
+                        return;
+                    }
+                    continue;
+                }
                 t.busy(true);
                 boolean goOn;
                 try {
@@ -382,6 +427,24 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             if (st.live.decrementAndGet() == 0 && st.out != null) {
                 st.out.close();
             }
+        }
+    }
+
+    /** Passes a gap on where the stage's output keeps positions; false to stop. */
+    private boolean passGap(Stage st, Tally t, long seq) {
+        if (!st.gapsOnward) {
+            return true;
+        }
+        if (ending()) {
+            return false;
+        }
+        try {
+            return st.inlet.accept(ReorderRing.GAP, seq, t);
+        } catch (InterruptedException e) {
+            if (!ending()) {
+                fail(st.spec.name, null, e);
+            }
+            return false;
         }
     }
 
@@ -407,10 +470,10 @@ final class PipelineRun<I> implements RunningPipeline<I> {
             return true;
         }
         if (result == SKIPPED || result == FILTERED) {
-            if (st.reorder == null) {
+            if (!st.gapsOnward) {
                 return true;
             }
-            result = ReorderRing.GAP; // keeps the ring's sequence without a hole
+            result = ReorderRing.GAP; // keeps the sequence without a hole
         }
         try {
             return inlet.accept(result, seq, t); // counts the result completed or failed
@@ -578,6 +641,9 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                     }
                     return;
                 }
+                if (item == ReorderRing.GAP) {
+                    continue; // a positional buffer's placeholder: no item
+                }
                 if (item == Buffer.NOTHING_YET) {
                     if (deadline - ticker.read() > 0) {
                         continue; // the ticker has not reached the deadline yet (a manual ticker)
@@ -690,6 +756,9 @@ final class PipelineRun<I> implements RunningPipeline<I> {
                 // results a cancellation or failure left in the ring: every worker ended, so
                 // the ring no longer changes and its writes happened-before this read
                 st.abandoned = st.reorder.abandoned();
+            }
+            if (st.in.isPositional()) {
+                st.leftOver = st.in.leftOver(); // what an abort left there, as above
             }
         }
         finalStats = snapshot();

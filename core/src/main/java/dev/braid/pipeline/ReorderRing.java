@@ -6,7 +6,8 @@ import java.util.List;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Ordered mode's inlet for a stage with several workers: the worker that finished the item
+ * Ordered mode's inlet for a flatMap stage with several workers (stages with one result per
+ * item put into a positional {@link Buffer} instead): the worker that finished the item
  * with sequence number {@code s} leaves its result in slot {@code s % capacity} and goes on
  * to its next item; whichever worker holds the emit turn hands the ready results on to the
  * next buffer in sequence order, for as long as they are consecutive.

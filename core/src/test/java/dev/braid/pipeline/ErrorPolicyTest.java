@@ -263,8 +263,9 @@ class ErrorPolicyTest {
     @Test
     void aDeadLetteredItemBehindAnUnfinishedOneIsCountedOnceWhenCancelled() throws Exception {
         // Ordered output: item 1 is dead-lettered while item 0 is still being worked on, so
-        // its gap waits in the reorder ring behind item 0. Cancelling counts item 0 failed;
-        // item 1 was already counted failed by its policy and must not be counted again.
+        // its gap waits in the next buffer, in its place behind item 0. Cancelling counts
+        // item 0 failed; item 1 was already counted failed by its policy and must not be
+        // counted again.
         CountDownLatch never = new CountDownLatch(1);
         CountDownLatch holding = new CountDownLatch(1);
         AtomicReference<Thread> skipper = new AtomicReference<>();

@@ -103,38 +103,47 @@ class PipelineTest {
     }
 
     @Test
-    void aWorkerParkedAheadOfTheReorderWindowResumesOnceTheSlowItemIsDone() throws Exception {
-        // a buffer of 4 after the stage: the reorder ring has its minimum of 64 slots
-        runAheadOfASlowItem(4, 64);
+    void aWorkerParkedAheadOfTheOrderWindowResumesOnceTheSlowItemIsDone() throws Exception {
+        // a map stage puts each result at its input's position in the next buffer: the
+        // window is that buffer's 4 slots
+        runAheadOfASlowItem(4, 4, false);
     }
 
     @Test
-    void theReorderRingLetsAWorkerRunAsFarAheadAsTheNextBufferHolds() throws Exception {
-        runAheadOfASlowItem(100, 100);
+    void anOrderedStageLetsAWorkerRunAsFarAheadAsTheNextBufferHolds() throws Exception {
+        runAheadOfASlowItem(100, 100, false);
+    }
+
+    @Test
+    void anOrderedFlatMapWorkerParkedAheadOfTheReorderRingResumes() throws Exception {
+        // a flatMap stage hands results through a reorder ring of at least 64 slots
+        runAheadOfASlowItem(4, 64, true);
     }
 
     /**
-     * One of two workers holds item 0; the other computes items 1 to {@code ring} and then
-     * parks in the reorder ring, holding item {@code ring}, until item 0 is done.
+     * One of two workers holds item 0; the other computes items 1 to {@code window} and then
+     * parks, holding item {@code window}, until item 0 is done.
      */
-    private static void runAheadOfASlowItem(int bufferAfter, int ring) throws Exception {
+    private static void runAheadOfASlowItem(int bufferAfter, int window, boolean flat) throws Exception {
+        int ring = window;
         int items = 3 * ring;
         CountDownLatch slowDone = new CountDownLatch(1);
         AtomicInteger computedAhead = new AtomicInteger();
         AtomicReference<Thread> ahead = new AtomicReference<>();
         List<Integer> out = Collections.synchronizedList(new ArrayList<>());
-        RunningPipeline<Integer> p = Pipeline.<Integer>push(items)
-                .map("a", 2, x -> {
-                    if (x == 0) {
-                        slowDone.await(); // the slow item: the other worker runs ahead
-                        return x;
-                    }
-                    computedAhead.incrementAndGet();
-                    if (x == ring) {
-                        ahead.set(Thread.currentThread()); // a ring ahead of item 0: must wait
-                    }
-                    return x;
-                })
+        StageFunction<Integer, Integer> f = x -> {
+            if (x == 0) {
+                slowDone.await(); // the slow item: the other worker runs ahead
+                return x;
+            }
+            computedAhead.incrementAndGet();
+            if (x == ring) {
+                ahead.set(Thread.currentThread()); // a window ahead of item 0: must wait
+            }
+            return x;
+        };
+        Pipeline<Integer, Integer> in = Pipeline.<Integer>push(items);
+        RunningPipeline<Integer> p = (flat ? in.flatMap("a", 2, x -> List.of(f.apply(x))) : in.map("a", 2, f))
                 .buffer(bufferAfter)
                 .ordered()
                 .to(out::add)
@@ -146,7 +155,7 @@ class PipelineTest {
             p.complete();
             Awaitility.await("a worker reaching item " + ring).atMost(Duration.ofSeconds(10))
                     .until(() -> ahead.get() != null);
-            ThreadStates.awaitParked(ahead.get()); // parked in the ring, holding item 'ring'
+            ThreadStates.awaitParked(ahead.get()); // parked, holding item 'ring', for the window
             assertThat(computedAhead.get()).as("items computed ahead of item 0").isEqualTo(ring);
             assertThat(out).isEmpty();
             slowDone.countDown();
@@ -369,13 +378,13 @@ class PipelineTest {
     }
 
     @Test
-    void orderedInFlightNeverExceedsCapacitiesPlusWorkersPlusReorderRings() throws Exception {
+    void orderedInFlightNeverExceedsCapacitiesPlusWorkers() throws Exception {
         AtomicInteger inFlight = new AtomicInteger();
         AtomicInteger maxInFlight = new AtomicInteger();
         List<Integer> seen = new ArrayList<>();
-        // buffers 8, 5, 4; workers 2, 3; sink 1; a reorder ring per stage of
-        // max(64, 2 x workers, the next buffer's capacity) = 64
-        int bound = 8 + 2 + 5 + 3 + 4 + 1 + 64 + 64;
+        // buffers 8, 5, 4; workers 2, 3; sink 1: ordered map stages put each result in its
+        // place in the next buffer, which is also their window, so order costs no extra room
+        int bound = 8 + 2 + 5 + 3 + 4 + 1;
         RunningPipeline<Integer> p = Pipeline.<Integer>push(8)
                 .map("a", 2, x -> {
                     if (x % 500 == 0) {

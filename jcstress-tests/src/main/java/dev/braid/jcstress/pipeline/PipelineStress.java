@@ -10,6 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.openjdk.jcstress.annotations.Actor;
 import org.openjdk.jcstress.annotations.Arbiter;
@@ -24,7 +28,8 @@ import org.openjdk.jcstress.infra.results.II_Result;
  * Claims of {@link Pipeline}: an item is never lost or duplicated at a hand-off between
  * stages, between two workers taking from one buffer, at {@code complete()} racing a final
  * {@code put}, or at {@code cancel()} racing a worker taking the last item; and in ordered
- * mode a worker that waits a reorder ring ahead of a slow item is always woken.
+ * mode results keep their input order and every worker or sink that waits for another is
+ * always woken.
  *
  * <p>The tests use the public API only. Each pipeline runs on an
  * {@link Pipeline#executor(java.util.concurrent.Executor) executor} that captures its worker
@@ -38,6 +43,13 @@ public final class PipelineStress {
 
     private PipelineStress() {
     }
+
+    /** Cancels a pipeline whose actors are all parked: see the tests that use it. */
+    static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "pipeline-stress-watchdog");
+        t.setDaemon(true);
+        return t;
+    });
 
     /** Starts a pipeline whose worker tasks are captured, and returns them in fork order. */
     static List<Runnable> capture(ConcurrentLinkedQueue<Runnable> queue, int expected) {
@@ -264,19 +276,153 @@ public final class PipelineStress {
     }
 
     /**
-     * In ordered mode, a worker that finished an item a whole reorder ring (64 results) ahead
-     * of the oldest unfinished one parks until that item's result is handed on; the worker
-     * that hands results on checks for parked workers only every 16 hand-ons and when it
-     * gives up its turn. The race is between the parking worker's registration and those
-     * checks.
+     * An ordered pipeline of one stage "a" with two workers, which drops item 1, and a
+     * buffer of {@code bufferAfter} before the sink; items 0 to {@code items - 1} are put and
+     * the input completed.
+     */
+    static RunningPipeline<Integer> orderedDroppingOne(ConcurrentLinkedQueue<Runnable> tasks, List<Integer> sunk,
+            int items, int bufferAfter) {
+        RunningPipeline<Integer> p = Pipeline.<Integer>push(items)
+                .filter("a", 2, x -> x != 1)
+                .buffer(bufferAfter)
+                .ordered()
+                .executor(tasks::add)
+                .to(sunk::add)
+                .start();
+        try {
+            for (int i = 0; i < items; i++) {
+                p.put(i);
+            }
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+        p.complete();
+        return p;
+    }
+
+    /**
+     * In ordered mode a stage of several workers puts each result at its input's position in
+     * the next buffer, so the buffer's taker waits for a position not yet put (its item still
+     * being computed) and a put a whole buffer ahead waits for the take that frees its slot.
+     * Both waits park, and the race is between each parking thread's registration and the
+     * other side's wake-up check.
+     *
+     * <p>Items 0, 1 and 2 are put and the input completed before the actors start. Stage "a"
+     * has two workers and filters item 1 out (a gap at position 1); the buffer after it has
+     * one slot. One actor runs both of stage "a"'s workers, one after the other (the first
+     * takes all three items), the other runs the sink's worker, so every put but the first
+     * may wait for the sink's take and the sink may wait for every put. A watchdog, started
+     * with the stage's actor, cancels the pipeline if the two have not both ended within 1 s:
+     * a thread still parked then was never woken (and, with both parked, neither actor could
+     * tell the other).
+     */
+    @JCStressTest
+    @Outcome(id = "1, 2, 1", expect = ACCEPTABLE,
+            desc = "Every wait was woken; the sink saw items 0 and 2, in order, and the accounting agrees.")
+    @Outcome(id = "0, .*", expect = FORBIDDEN,
+            desc = "A putter or the taker stayed parked (a lost wake-up).")
+    @Outcome(expect = FORBIDDEN,
+            desc = "An item was lost, duplicated or reordered, or the accounting disagrees.")
+    @State
+    public static class OrderedPositionalWaitersAreAlwaysWoken {
+        final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        final List<Integer> sunk = new ArrayList<>();
+        volatile boolean stageEnded;
+        volatile boolean sinkEnded;
+        volatile int unwoken;
+        final RunningPipeline<Integer> pipeline = orderedDroppingOne(tasks, sunk, 3, 1);
+        final List<Runnable> workers = capture(tasks, 3); // a0, a1, the sink
+
+        volatile ScheduledFuture<?> watchdog;
+
+        @Actor
+        public void stage() {
+            watchdog = WATCHDOG.schedule(() -> {
+                if (!(stageEnded && sinkEnded)) {
+                    unwoken = 1;
+                    pipeline.cancel(); // interrupts the parked workers, so that the actors end
+                }
+            }, 1, TimeUnit.SECONDS);
+            workers.get(0).run();
+            workers.get(1).run(); // ends at once: the first took every item
+            stageEnded = true;
+            Thread.interrupted(); // a cancellation's interrupt must not outlive the actor
+        }
+
+        @Actor
+        public void sink() {
+            workers.get(2).run();
+            sinkEnded = true;
+            Thread.interrupted(); // a cancellation's interrupt must not outlive the actor
+        }
+
+        @Arbiter
+        public void arbiter(III_Result r) {
+            watchdog.cancel(false);
+            PipelineStats s = statsAfterWorkers(pipeline);
+            r.r1 = unwoken == 0 ? 1 : 0;
+            r.r2 = sunk.size();
+            r.r3 = sunk.equals(List.of(0, 2)) && s.delivered() == 2 && s.filtered() == 1 && s.accepted() == 3
+                    && s.accepted() == s.delivered() + s.failed() + s.filtered() + s.returned() ? 1 : 0;
+        }
+    }
+
+    /**
+     * Two workers of an ordered stage put their results at their positions in the next buffer
+     * at the same time, one of them a gap (a filtered item). Items 0 to 3 are put and the
+     * input completed before the actors start; each actor runs one of stage "a"'s workers,
+     * and the arbiter runs the sink, which must see 0, 2, 3 in that order.
+     */
+    @JCStressTest
+    @Outcome(id = "1, 1", expect = ACCEPTABLE,
+            desc = "The sink saw items 0, 2 and 3 in input order, and every stage's accounting agrees.")
+    @Outcome(expect = FORBIDDEN,
+            desc = "An item was lost, duplicated or reordered, or the accounting disagrees.")
+    @State
+    public static class OrderedPutsByTwoWorkersKeepInputOrder {
+        final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+        final List<Integer> sunk = new ArrayList<>();
+        final RunningPipeline<Integer> pipeline = orderedDroppingOne(tasks, sunk, 4, 4);
+        final List<Runnable> workers = capture(tasks, 3); // a0, a1, the sink
+
+        @Actor
+        public void first() {
+            workers.get(0).run();
+        }
+
+        @Actor
+        public void second() {
+            workers.get(1).run();
+        }
+
+        @Arbiter
+        public void arbiter(II_Result r) {
+            workers.get(2).run(); // the sink: its buffer is closed once both workers ended
+            PipelineStats s = statsAfterWorkers(pipeline);
+            r.r1 = sunk.equals(List.of(0, 2, 3)) ? 1 : 0;
+            boolean balanced = s.accepted() == s.delivered() + s.failed() + s.filtered() + s.returned();
+            for (var st : s.stages()) {
+                balanced &= st.accepted() == st.completed() + st.failed() + st.filtered() + st.returned();
+            }
+            r.r2 = balanced && s.delivered() == 3 && s.filtered() == 1 ? 1 : 0;
+        }
+    }
+
+    /**
+     * In ordered mode, a flatMap worker that finished an item a whole reorder ring (64
+     * results) ahead of the oldest unfinished one parks until that item's results are handed
+     * on; the worker that hands results on checks for parked workers only every 16 hand-ons
+     * and when it gives up its turn. The race is between the parking worker's registration
+     * and those checks. (Stages with one result per item put straight into the next buffer:
+     * see {@link OrderedPositionalWaitersAreAlwaysWoken}.)
      *
      * <p>Items 0 to 64 are put and the input completed before the actors start. Stage "a"
-     * (two workers, one per actor) keeps items below 64 and filters 64 out, so its results
-     * fit the next buffer of 64 and no hand-on ever waits for the sink, which runs in the
-     * arbiter. The worker that takes item 0 holds it until the other worker has reached
-     * item 64 (at most 1 s), so the other is then a ring ahead and must wait. Each actor,
-     * once its worker ended, watches for up to 1 s for the other to end, and cancels the
-     * pipeline if it does not: a worker still parked then was never woken.
+     * (two workers, one per actor) passes items below 64 on and drops 64 (an empty list), so
+     * its results fit the next buffer of 64 and no hand-on ever waits for the sink, which
+     * runs in the arbiter. The worker that takes item 0 holds it until the other worker has
+     * reached item 64 (at most 1 s), so the other is then a ring ahead and must wait. Each
+     * actor, once its worker ended, watches for up to 1 s for the other to end, and cancels
+     * the pipeline if it does not: a worker still parked then was never woken.
      */
     @JCStressTest
     @Outcome(id = "1, 64, 1", expect = ACCEPTABLE,
@@ -286,7 +432,7 @@ public final class PipelineStress {
     @Outcome(expect = FORBIDDEN,
             desc = "An item was lost, duplicated or reordered, or the accounting disagrees.")
     @State
-    public static class OrderedWindowWaiterIsAlwaysWoken {
+    public static class OrderedFlatMapWindowWaiterIsAlwaysWoken {
         static final int RING = 64; // the minimum ring; the buffer after stage "a" holds 64 too
         final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
         final List<Integer> sunk = new ArrayList<>();
@@ -295,7 +441,7 @@ public final class PipelineStress {
         volatile boolean secondEnded;
         volatile int unwoken;
         final RunningPipeline<Integer> pipeline = Pipeline.<Integer>push(RING + 1)
-                .filter("a", 2, x -> {
+                .flatMap("a", 2, x -> {
                     if (x == 0) {
                         long deadline = System.nanoTime() + 1_000_000_000L;
                         while (!aheadReached && System.nanoTime() - deadline < 0) {
@@ -304,7 +450,7 @@ public final class PipelineStress {
                     } else if (x == RING) {
                         aheadReached = true;
                     }
-                    return x < RING;
+                    return x < RING ? List.of(x) : List.<Integer>of();
                 })
                 .buffer(RING)
                 .ordered()
@@ -361,7 +507,11 @@ public final class PipelineStress {
             }
             r.r1 = unwoken == 0 ? 1 : 0;
             r.r2 = sunk.size();
-            r.r3 = inOrder && s.delivered() == RING && s.filtered() == 1 && s.accepted() == RING + 1 ? 1 : 0;
+            boolean balanced = s.accepted() == RING + 1;
+            for (var st : s.stages()) {
+                balanced &= st.accepted() == st.completed() + st.failed() + st.filtered() + st.returned();
+            }
+            r.r3 = inOrder && s.delivered() == RING && balanced ? 1 : 0;
         }
     }
 }
