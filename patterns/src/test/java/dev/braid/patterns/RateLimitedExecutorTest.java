@@ -82,7 +82,9 @@ class RateLimitedExecutorTest {
                 });
             }
             assertThat(twoRan.await(10, TimeUnit.SECONDS)).isTrue();
-            ThreadStates.awaitParked(worker.get(0));      // the 3rd task waits for a permit
+            // the 3rd task waits for a permit; the pool thread may first have parked on its
+            // empty queue, if it ran tasks 0 and 1 before the 3rd was submitted
+            ThreadStates.awaitParkedIn(worker.get(0), RateLimiter.class);
         } finally {
             List<Runnable> never = pool.shutdownNow();
             assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
