@@ -163,7 +163,8 @@ final class Buffer extends BufferHeadSide implements Inlet {
      * (volatile) is followed by its read of putWaiters, and it signals every putter, since
      * each waits for a slot of its own (rare: a worker a whole buffer ahead). The taker
      * releases the slot a few instructions after its CAS; the woken putter re-checks the
-     * stamp and waits again (yield, then park) until it has.
+     * stamp and yields until it has (see "Contention"), parking again only if head has not
+     * passed p - capacity.
      *
      * A taker of a positional buffer does not spin before it yields and parks: the position
      * it waits for is usually being computed by a worker, for as long as a stage function
@@ -388,7 +389,8 @@ final class Buffer extends BufferHeadSide implements Inlet {
             }
             if (k <= spins) {
                 Thread.onSpinWait();
-            } else if (k <= spins + SpinBudget.YIELDS) {
+            } else if (k <= spins + SpinBudget.YIELDS || head > p - capacity) {
+                // the second case: p - capacity was taken and its taker is releasing the slot
                 if (Thread.interrupted()) {
                     throw new InterruptedException();
                 }
