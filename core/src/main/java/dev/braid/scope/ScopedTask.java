@@ -400,6 +400,15 @@ final class ScopedTask<T> implements Task<T>, Runnable {
         return state == NEW;
     }
 
+    /**
+     * Whether the outcome is decided and no callable of this task still runs: false for a task
+     * that Task.cancel decided while its callable runs (STILL_RUNNING), which its scope waits for.
+     */
+    boolean hasEnded() {
+        int s = state & ~INTERRUPTING; // volatile read
+        return s == SUCCESS || s == FAILED || s == CANCELLED;
+    }
+
     /** The final state (without the INTERRUPTING and STILL_RUNNING bits), or RUNNING. */
     int outcomeState() {
         int s = state & ~(INTERRUPTING | STILL_RUNNING);

@@ -85,7 +85,9 @@ import org.slf4j.spi.MDCAdapter;
  * <li>Timeout or deadline (counted from {@code open}): once it passes while children run, every
  *     non-shielded child is cancelled and {@code join()} throws {@link ScopeTimeoutException};
  *     results of children that finished stay readable. A deadline that passes after every child
- *     already finished is not a timeout. The deadline is enforced by the scope's waits
+ *     already finished is not a timeout. A child whose task was cancelled through
+ *     {@link Task#cancel(boolean) cancel(false)} has not finished while its callable still
+ *     runs: the scope waits for it, and the deadline interrupts it. The deadline is enforced by the scope's waits
  *     ({@code join}, {@code close}, {@code gather}, {@code settle}, {@code race},
  *     {@code asCompleted}) and by {@code fork}: no timer thread is involved, so a deadline that
  *     passes while the owner neither waits nor forks takes effect at its next wait. A deadline
@@ -148,7 +150,11 @@ public final class TaskScope implements AutoCloseable {
      * Waiting. The owner publishes itself in 'joinWaiter' (volatile) and re-reads 'live' before
      * parking; the child that takes 'live' to zero (getAndAdd, SC) then reads 'joinWaiter' and
      * unparks it. A permit given before the park is not lost. Deadlines use parkNanos on the
-     * system ticker; no timer thread exists.
+     * system ticker; no timer thread exists. Past the deadline, a waiter times the scope out
+     * if some task has not ended (ScopedTask.hasEnded): an undecided outcome, or a callable
+     * still running after Task.cancel decided the outcome, which only the timeout's
+     * cancellation can interrupt. Deciding by isDone() alone let join wait for such a callable
+     * past the deadline, for good (TaskScopeStressTest found it).
      *
      * Joining threads (thread-per-task mode). The owner walks the list from 'head' and
      * Thread.joins each child's thread, newest first (so it blocks about once), with a timed
@@ -782,8 +788,10 @@ public final class TaskScope implements AutoCloseable {
     }
 
     /**
-     * Times the scope out if a task's outcome is still undecided: a deadline that passes after
-     * every child already finished is not a timeout, even if a finished child's thread is still
+     * Times the scope out if a task has not ended: its outcome is still undecided, or its
+     * callable still runs after a {@link Task#cancel(boolean)} decided the outcome (the scope
+     * waits for that callable, so the deadline must interrupt it). A deadline that passes after
+     * every child already ended is not a timeout, even if a finished child's thread is still
      * returning (its outcome is decided before it leaves the live count). Called by waiters
      * past the deadline; walks the tasks once.
      *
@@ -792,7 +800,7 @@ public final class TaskScope implements AutoCloseable {
     private boolean timeOutIfPending() {
         if (!timedOut) {
             for (ScopedTask<?> t = head; t != null; t = t.next) {
-                if (!t.isDone()) {
+                if (!t.hasEnded()) {
                     timeOut();
                     break;
                 }

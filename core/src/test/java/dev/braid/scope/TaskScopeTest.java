@@ -500,6 +500,30 @@ class TaskScopeTest {
     }
 
     @Test
+    void theDeadlineInterruptsACallableWhoseTaskWasCancelledWithoutInterrupt() throws Exception {
+        // cancel(false) decides the outcome (CANCELLED) but leaves the callable running, and the
+        // scope waits for it: the deadline must still interrupt it, or join would wait past it
+        // for good. Found by TaskScopeStressTest. Both joins: by thread walk and by count.
+        List<TaskScope.Builder> builders = List.of(
+                TaskScope.builder().threadFactory(r -> new Thread(r, "own-thread")),
+                TaskScope.builder().executor(r -> new Thread(r, "executor-thread").start()));
+        for (TaskScope.Builder builder : builders) {
+            CountDownLatch started = new CountDownLatch(1);
+            AtomicInteger interrupts = new AtomicInteger();
+            Task<String> task;
+            try (TaskScope scope = builder.timeout(Duration.ofMillis(20)).open()) {
+                task = scope.fork(blockUntilInterrupted(started, interrupts));
+                started.await();
+                assertThat(task.cancel(false)).isTrue();
+                assertThat(task.isDone()).isTrue();
+                assertThatThrownBy(scope::join).isInstanceOf(ScopeTimeoutException.class);
+            }
+            assertThat(interrupts).as("the callable saw the deadline's interrupt").hasValue(1);
+            assertThat(task.isCancelled()).isTrue();
+        }
+    }
+
+    @Test
     void aDeadlineThatPassesAfterEveryChildSucceededIsNotATimeout() throws Exception {
         try (TaskScope scope = TaskScope.open(Duration.ofMillis(20))) {
             Task<String> quick = scope.fork(() -> "quick");
