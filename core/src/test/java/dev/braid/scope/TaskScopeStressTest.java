@@ -40,7 +40,10 @@ import org.junit.jupiter.params.provider.EnumSource;
  *     with the failures, and nothing else, as cause and suppressed (the scope's own
  *     cancellations are never reported as failures); supervise never throws it;</li>
  * <li>after {@code close} no child's code is running and, with a thread per child, no child's
- *     thread is alive.</li>
+ *     thread is alive;</li>
+ * <li>when the owner first waits with {@code settle}, {@code gather}, {@code asCompleted} or
+ *     {@code race}, what it returns or throws agrees with the tasks' outcomes (a timeout only
+ *     with a deadline).</li>
  * </ul>
  *
  * <p>The schedule is random but every round ends: a child that blocks until interrupted is
@@ -52,7 +55,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 @Timeout(120)
 class TaskScopeStressTest {
 
-    private static final int ROUNDS = 1_000;
+    private static final int ROUNDS = 2_000;
 
     enum Mode {
         /** {@code TaskScope.builder()} as is: virtual threads on 21+, the shared pool on 17. */
@@ -62,6 +65,9 @@ class TaskScopeStressTest {
         /** A supplied executor (a cached pool): the counted join on every JDK. */
         EXECUTOR
     }
+
+    /** How the owner waits before join: join alone, or one of the scope's waits on its tasks first. */
+    enum Wait { JOIN, SETTLE, GATHER, AS_COMPLETED, RACE }
 
     /** What a child does. */
     enum Kind { RETURN, THROW, BLOCK, CANCEL_SCOPE, FORK_SIBLING, NESTED_SCOPE }
@@ -76,7 +82,7 @@ class TaskScopeStressTest {
         final AtomicInteger exited = new AtomicInteger();
         volatile Thread thread;
         int written; // plain: published to the owner by join, or by nothing (the bug this catches)
-        Task<Integer> task;
+        volatile Task<Integer> task;
         boolean cancelReturned;
 
         Probe(Kind kind, boolean shielded, int value) {
@@ -163,6 +169,8 @@ class TaskScopeStressTest {
                 }
             }
             if (joinFirst) {
+                Wait wait = Wait.values()[round.random.nextInt(Wait.values().length)];
+                waitOn(scope, round, wait, owned, deadline);
                 try {
                     scope.join();
                 } catch (TaskFailedException | ScopeTimeoutException e) {
@@ -181,6 +189,104 @@ class TaskScopeStressTest {
             }
         }
         check(round, policy, deadline, thrown);
+    }
+
+    /**
+     * Waits on the owner's tasks with {@code wait} and checks what it returned or threw against
+     * the tasks' outcomes, which are final once it returns (settle, gather, asCompleted) or
+     * throws for want of a winner (race).
+     */
+    private static void waitOn(TaskScope scope, Round round, Wait wait, List<Probe> owned, boolean deadline)
+            throws InterruptedException {
+        long seed = round.seed;
+        if (wait == Wait.RACE) {
+            // a race cancels its losers: the child that cancels the scope (and so ends the
+            // blocked children of children, which no race holds) must not be one of them
+            owned = new ArrayList<>(owned);
+            owned.removeIf(p -> p.kind == Kind.CANCEL_SCOPE);
+        }
+        List<Task<Integer>> tasks = new ArrayList<>();
+        for (Probe p : owned) {
+            tasks.add(p.task);
+        }
+        try {
+            switch (wait) {
+                case JOIN:
+                    return;
+                case SETTLE: {
+                    List<Outcome<Integer>> outcomes = scope.settle(tasks);
+                    assertThat(outcomes).as("seed %d: settle, one outcome per task", seed).hasSameSizeAs(owned);
+                    for (int i = 0; i < owned.size(); i++) {
+                        Probe p = owned.get(i);
+                        Outcome<Integer> o = outcomes.get(i);
+                        String what = "seed " + seed + ": settle, outcome " + i + " of a " + p.kind + " task";
+                        if (o instanceof Outcome.Success) {
+                            assertThat(p.task.status()).as(what).isEqualTo(Task.Status.SUCCESS);
+                            assertThat(((Outcome.Success<Integer>) o).value()).as(what).isEqualTo(p.value);
+                        } else if (o instanceof Outcome.Failure) {
+                            assertThat(p.task.status()).as(what).isEqualTo(Task.Status.FAILED);
+                            assertThat(((Outcome.Failure<Integer>) o).error()).as(what).isSameAs(p.failure);
+                        } else {
+                            assertThat(p.task.status()).as(what).isEqualTo(Task.Status.CANCELLED);
+                        }
+                    }
+                    return;
+                }
+                case GATHER: {
+                    List<Integer> values = scope.gather(tasks);
+                    for (int i = 0; i < owned.size(); i++) {
+                        Probe p = owned.get(i);
+                        assertThat(p.task.status()).as("seed %d: gather returned, task %d", seed, i)
+                                .isEqualTo(Task.Status.SUCCESS);
+                        assertThat(values.get(i)).as("seed %d: gather, value %d", seed, i).isEqualTo(p.value);
+                    }
+                    return;
+                }
+                case AS_COMPLETED: {
+                    Set<Task<?>> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+                    for (Task<Integer> t : scope.asCompleted(tasks)) {
+                        assertThat(t.isDone()).as("seed %d: asCompleted yields finished tasks", seed).isTrue();
+                        assertThat(seen.add(t)).as("seed %d: asCompleted yields each task once", seed).isTrue();
+                    }
+                    assertThat(seen).as("seed %d: asCompleted yields every task", seed).hasSameSizeAs(tasks);
+                    return;
+                }
+                case RACE: {
+                    Integer winner = scope.race(tasks);
+                    assertThat(owned).as("seed %d: race returned %d, the value of a task that succeeded", seed, winner)
+                            .anySatisfy(p -> {
+                                assertThat(p.task.status()).isEqualTo(Task.Status.SUCCESS);
+                                assertThat(p.value).isEqualTo(winner);
+                            });
+                    return;
+                }
+                default:
+                    throw new AssertionError(wait);
+            }
+        } catch (ScopeTimeoutException e) {
+            assertThat(deadline).as("seed %d: %s timed out without a deadline", seed, wait).isTrue();
+        } catch (TaskFailedException e) {
+            assertThat(wait).as("seed %d: %s threw %s", seed, wait, e).isIn(Wait.GATHER, Wait.RACE);
+            assertThat(round.probes).as("seed %d: %s threw the failure of a task: %s", seed, wait, e.getCause())
+                    .anySatisfy(p -> assertThat(p.failure).isSameAs(e.getCause()));
+            if (wait == Wait.RACE) {
+                for (Probe p : owned) {
+                    assertThat(p.task.status()).as("seed %d: race failed, yet a %s task", seed, p.kind)
+                            .isIn(Task.Status.FAILED, Task.Status.CANCELLED);
+                }
+            }
+        } catch (java.util.concurrent.CancellationException e) {
+            assertThat(wait).as("seed %d: %s threw %s", seed, wait, e).isIn(Wait.GATHER, Wait.RACE);
+            if (wait == Wait.RACE) {
+                for (Probe p : owned) {
+                    assertThat(p.task.status()).as("seed %d: race found every task cancelled, yet a %s task", seed,
+                            p.kind).isEqualTo(Task.Status.CANCELLED);
+                }
+            } else {
+                assertThat(owned).as("seed %d: gather threw CancellationException: a task was cancelled", seed)
+                        .anySatisfy(p -> assertThat(p.task.status()).isEqualTo(Task.Status.CANCELLED));
+            }
+        }
     }
 
     private static Kind randomKind(Round round) {
@@ -245,10 +351,12 @@ class TaskScopeStressTest {
                         if (!innerChild.isCancelled()) {
                             throw new AssertionError("the nested scope's blocked child ended " + innerChild.status());
                         }
-                        if (Thread.interrupted()) {
-                            throw new InterruptedException("seen after the nested scope ended");
+                        // The cancellation that reached the nested scope interrupts this thread too, but
+                        // it sets the flag that cancels the nested scope before it interrupts.
+                        while (!Thread.interrupted()) {
+                            Thread.yield();
                         }
-                        throw new AssertionError("the nested scope's child was cancelled, its forker not interrupted");
+                        throw new InterruptedException("seen after the nested scope ended");
                     default:
                         throw new AssertionError(probe.kind);
                 }
@@ -256,8 +364,8 @@ class TaskScopeStressTest {
                 probe.exited.incrementAndGet();
             }
         };
+        round.probes.add(probe); // before the fork: a wait may report its failure before fork returns
         probe.task = shielded ? scope.forkShielded(work) : scope.fork(work);
-        round.probes.add(probe);
         return probe;
     }
 
