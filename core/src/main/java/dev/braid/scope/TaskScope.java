@@ -87,11 +87,12 @@ import org.slf4j.spi.MDCAdapter;
  *     results of children that finished stay readable. A deadline that passes after every child
  *     already finished is not a timeout. A child whose task was cancelled through
  *     {@link Task#cancel(boolean) cancel(false)} has not finished while its callable still
- *     runs: the scope waits for it, and the deadline interrupts it. The deadline is enforced by the scope's waits
- *     ({@code join}, {@code close}, {@code gather}, {@code settle}, {@code race},
- *     {@code asCompleted}) and by {@code fork}: no timer thread is involved, so a deadline that
- *     passes while the owner neither waits nor forks takes effect at its next wait. A deadline
- *     and a failure together: {@code join} throws whichever came first, the other suppressed.</li>
+ *     runs: the scope waits for it, and the deadline interrupts it. The deadline is enforced
+ *     by the scope's waits ({@code join}, {@code close}, {@code gather}, {@code settle},
+ *     {@code race}, {@code asCompleted}) and by {@code fork}: no timer thread is involved, so
+ *     a deadline that passes while the owner neither waits nor forks takes effect at its next
+ *     wait. A deadline and a failure together: {@code join} throws whichever came first, the
+ *     other suppressed.</li>
  * <li>{@link #forkShielded shielded} children are never cancelled by their scope (timeout,
  *     sibling failure, {@link #cancel()}, enclosing scope), only by their own
  *     {@link Task#cancel(boolean)}; the scope still waits for them and their result stays

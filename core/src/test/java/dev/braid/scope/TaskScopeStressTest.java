@@ -384,10 +384,7 @@ class TaskScopeStressTest {
             assertThat(p.exited.get()).as("%s: its callable is not running after close", what)
                     .isEqualTo(p.entered.get());
             assertThat(p.entered.get()).as("%s: its callable ran at most once", what).isLessThanOrEqualTo(1);
-            Thread thread = p.thread;
-            if (thread != null && thread.getName().startsWith("stress-")) {
-                assertThat(thread.isAlive()).as("%s: its thread ended before close returned", what).isFalse();
-            }
+            Thread thread = p.thread; // a factory's platform threads are checked below, through round.made
             if (thread != null && VirtualThreads.isVirtual(thread)) {
                 assertThat(thread.isAlive()).as("%s: its virtual thread ended before close returned", what).isFalse();
             }
