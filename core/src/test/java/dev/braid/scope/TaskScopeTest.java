@@ -46,18 +46,30 @@ class TaskScopeTest {
         };
     }
 
+    /**
+     * Waits for {@code latch} through interrupts (restoring the flag after), for at most 20 s:
+     * past that it throws, so that a child waiting here for something that never comes fails
+     * its test instead of holding the scope's close, and the build, for good.
+     */
     private static void awaitQuietly(CountDownLatch latch) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
         boolean interrupted = false;
-        while (true) {
-            try {
-                latch.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
+        try {
+            while (true) {
+                try {
+                    long left = deadline - System.nanoTime();
+                    if (latch.await(Math.max(left, 0), TimeUnit.NANOSECONDS)) {
+                        return;
+                    }
+                    throw new AssertionError("the latch was not counted down within 20 s");
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -641,6 +653,49 @@ class TaskScopeTest {
         }
         assertThat(grandchildInterrupts).hasValue(1);
         assertThat(grandchild.get().isCancelled()).isTrue();
+    }
+
+    /**
+     * A task that an executor runs inline, on a child's thread, is the current task only while
+     * it runs: afterwards the child is current again, so a scope the child opens next is
+     * nested in the child and cancelled with it.
+     */
+    @Test
+    void aTaskRunInlineInsideAChildLeavesTheChildCurrentAfterIt() throws Exception {
+        CountDownLatch grandchildStarted = new CountDownLatch(1);
+        AtomicInteger grandchildInterrupts = new AtomicInteger();
+        CountDownLatch grandchildEnded = new CountDownLatch(1);
+        AtomicReference<String> forkedFromInline = new AtomicReference<>();
+        try (TaskScope outer = TaskScope.open()) {
+            Task<String> child = outer.fork(() -> {
+                AtomicReference<Task<String>> sibling = new AtomicReference<>();
+                try (TaskScope inline = TaskScope.builder().executor(Runnable::run).open()) {
+                    // Runs on this thread, inside the child, so it may fork into the outer scope.
+                    inline.fork(() -> sibling.getAndSet(outer.fork(() -> "sibling")));
+                    inline.join();
+                }
+                forkedFromInline.set(sibling.get().get());
+                try (TaskScope inner = TaskScope.open()) {
+                    inner.fork(() -> {
+                        try {
+                            return blockUntilInterrupted(grandchildStarted, grandchildInterrupts).call();
+                        } finally {
+                            grandchildEnded.countDown();
+                        }
+                    });
+                    // Not in inner.join(): only the nesting can reach the grandchild.
+                    awaitQuietly(grandchildEnded);
+                    inner.join();
+                    return "child";
+                }
+            });
+            grandchildStarted.await();
+            outer.cancel();
+            outer.join();
+            assertThat(child.isCancelled()).isTrue();
+        }
+        assertThat(forkedFromInline).hasValue("sibling");
+        assertThat(grandchildInterrupts).hasValue(1);
     }
 
     @Test
