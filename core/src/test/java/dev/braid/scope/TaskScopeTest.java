@@ -671,7 +671,10 @@ class TaskScopeTest {
                 AtomicReference<Task<String>> sibling = new AtomicReference<>();
                 try (TaskScope inline = TaskScope.builder().executor(Runnable::run).open()) {
                     // Runs on this thread, inside the child, so it may fork into the outer scope.
-                    inline.fork(() -> sibling.getAndSet(outer.fork(() -> "sibling")));
+                    inline.fork(() -> {
+                        sibling.set(outer.fork(() -> "sibling"));
+                        return null;
+                    });
                     inline.join();
                 }
                 forkedFromInline.set(sibling.get().get());
