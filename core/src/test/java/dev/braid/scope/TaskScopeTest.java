@@ -627,25 +627,10 @@ class TaskScopeTest {
     void cancellingAnOuterScopeReachesTheInnerScopesChildren() throws Exception {
         CountDownLatch grandchildStarted = new CountDownLatch(1);
         AtomicInteger grandchildInterrupts = new AtomicInteger();
-        CountDownLatch grandchildEnded = new CountDownLatch(1);
         AtomicReference<Task<String>> grandchild = new AtomicReference<>();
         try (TaskScope outer = TaskScope.open()) {
-            Task<String> child = outer.fork(() -> {
-                try (TaskScope inner = TaskScope.open()) {
-                    grandchild.set(inner.fork(() -> {
-                        try {
-                            return blockUntilInterrupted(grandchildStarted, grandchildInterrupts).call();
-                        } finally {
-                            grandchildEnded.countDown();
-                        }
-                    }));
-                    // The child is busy in its own code, not in inner.join(): its own interrupt
-                    // would not reach the grandchild; the scope nesting must.
-                    awaitQuietly(grandchildEnded);
-                    inner.join();
-                    return "child";
-                }
-            });
+            Task<String> child = outer.fork(
+                    () -> awaitNestedGrandchild(grandchildStarted, grandchildInterrupts, grandchild));
             grandchildStarted.await();
             outer.cancel();
             outer.join();
@@ -664,7 +649,7 @@ class TaskScopeTest {
     void aTaskRunInlineInsideAChildLeavesTheChildCurrentAfterIt() throws Exception {
         CountDownLatch grandchildStarted = new CountDownLatch(1);
         AtomicInteger grandchildInterrupts = new AtomicInteger();
-        CountDownLatch grandchildEnded = new CountDownLatch(1);
+        AtomicReference<Task<String>> grandchild = new AtomicReference<>();
         AtomicReference<String> forkedFromInline = new AtomicReference<>();
         try (TaskScope outer = TaskScope.open()) {
             Task<String> child = outer.fork(() -> {
@@ -678,19 +663,7 @@ class TaskScopeTest {
                     inline.join();
                 }
                 forkedFromInline.set(sibling.get().get());
-                try (TaskScope inner = TaskScope.open()) {
-                    inner.fork(() -> {
-                        try {
-                            return blockUntilInterrupted(grandchildStarted, grandchildInterrupts).call();
-                        } finally {
-                            grandchildEnded.countDown();
-                        }
-                    });
-                    // Not in inner.join(): only the nesting can reach the grandchild.
-                    awaitQuietly(grandchildEnded);
-                    inner.join();
-                    return "child";
-                }
+                return awaitNestedGrandchild(grandchildStarted, grandchildInterrupts, grandchild);
             });
             grandchildStarted.await();
             outer.cancel();
@@ -699,6 +672,29 @@ class TaskScopeTest {
         }
         assertThat(forkedFromInline).hasValue("sibling");
         assertThat(grandchildInterrupts).hasValue(1);
+        assertThat(grandchild.get().isCancelled()).isTrue();
+    }
+
+    /**
+     * Run by a child: opens a scope nested in it whose one task blocks until interrupted, and
+     * waits for that grandchild to end in the child's own code, not in {@code inner.join()}
+     * (the child's own interrupt would not reach the grandchild; only the nesting can).
+     */
+    private static String awaitNestedGrandchild(CountDownLatch started, AtomicInteger interrupts,
+            AtomicReference<Task<String>> grandchild) throws InterruptedException {
+        CountDownLatch ended = new CountDownLatch(1);
+        try (TaskScope inner = TaskScope.open()) {
+            grandchild.set(inner.fork(() -> {
+                try {
+                    return blockUntilInterrupted(started, interrupts).call();
+                } finally {
+                    ended.countDown();
+                }
+            }));
+            awaitQuietly(ended);
+            inner.join();
+            return "child";
+        }
     }
 
     @Test
